@@ -1,0 +1,47 @@
+# The two commands a user needs: `make lab` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 4599
+
+.PHONY: venv lab test unit notebooks-test notebooks bench sandbox-start sandbox-stop clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+## make lab: start the sandbox and open JupyterLab on the notebooks
+lab: venv
+	$(PY) -m lab_helpers.sandbox start --port $(PORT)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+## make test: unit, sandbox and conformance tests, then every notebook with nbval
+test: venv unit notebooks-test
+
+unit: venv
+	$(PY) -m pytest
+
+notebooks-test: venv
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
+	  $(PY) -m pytest -p no:cacheprovider --nbval notebooks --sanitize-with tests/nbval_sanitize.cfg; \
+	else echo "no notebooks yet"; fi
+
+## make notebooks: re-execute every notebook on a fresh sandbox and save its outputs
+notebooks: venv
+	$(PY) -m lab_helpers.notebook_runner notebooks
+
+## make bench: the sandbox's speed figures (not part of make test)
+bench: venv
+	$(PY) bench/run.py
+
+sandbox-start: venv
+	$(PY) -m lab_helpers.sandbox start --port $(PORT)
+
+sandbox-stop: venv
+	$(PY) -m lab_helpers.sandbox stop --port $(PORT)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

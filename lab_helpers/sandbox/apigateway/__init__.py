@@ -1,0 +1,1 @@
+"""API Gateway REST data plane: routing, mapping templates, integrations, keys and throttling."""

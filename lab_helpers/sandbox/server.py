@@ -1,0 +1,154 @@
+"""The sandbox's HTTP server: one WSGI app on 127.0.0.1 in front of moto's services.
+
+Requests are routed, in order, to:
+1. the sandbox's own control routes under ``/_sandbox/`` (health, reset, shutdown, access log);
+2. the API Gateway data plane (REST API invoke URLs in LocalStack's three forms);
+3. operations moto lacks or gets wrong, answered by the sandbox (``extra_operations``);
+4. moto's own dispatcher, for every other AWS API call.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import time
+from typing import Callable, Iterable
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from . import DEFAULT_PORT
+
+log = logging.getLogger("lab_helpers.sandbox")
+
+# /_aws/execute-api/{apiId}/{stage}/{path}  and  /restapis/{apiId}/{stage}/_user_request_/{path}
+EXECUTE_API_PATHS = (
+    re.compile(r"^/_aws/execute-api/(?P<api>[^/]+)/(?P<stage>[^/]+)(?P<path>/.*)?$"),
+    re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$"),
+)
+# {apiId}.execute-api.localhost.localstack.cloud[:port]  (and the AWS form, used by apigateway:invoke)
+EXECUTE_API_HOST = re.compile(
+    r"^(?P<api>[a-z0-9]+)\.execute-api\.(localhost\.localstack\.cloud|[a-z0-9-]+\.amazonaws\.com)(:\d+)?$"
+)
+
+# A handler answers a request or returns None to let the next one try.
+Handler = Callable[[Request], "Response | None"]
+
+
+class SandboxApp:
+    """The WSGI application: sandbox routes first, moto for the rest."""
+
+    def __init__(self, port: int):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        from . import moto_patches
+
+        self.port = port
+        self.started = time.time()
+        moto_patches.install(port)
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.shutdown_requested = threading.Event()
+        self.extra_operations: list[Handler] = moto_patches.extra_operations()
+
+    # -- routing ------------------------------------------------------------------------
+    def __call__(self, environ, start_response) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_sandbox/"):
+            return self.control(Request(environ))(environ, start_response)
+        target = self.execute_api_target(environ)
+        if target is not None:
+            from .apigateway import dataplane
+
+            api_id, stage, api_path = target
+            request = Request(environ)
+            return dataplane.handle(request, api_id, stage, api_path)(environ, start_response)
+        if self.extra_operations and environ.get("REQUEST_METHOD") == "POST":
+            request = Request(environ)
+            for handler in self.extra_operations:
+                response = handler(request)
+                if response is not None:
+                    return response(environ, start_response)
+        return self.moto(environ, start_response)
+
+    @staticmethod
+    def execute_api_target(environ) -> tuple[str, str, str] | None:
+        path = environ.get("PATH_INFO", "")
+        for pattern in EXECUTE_API_PATHS:
+            match = pattern.match(path)
+            if match:
+                return match["api"], match["stage"], match["path"] or "/"
+        match = EXECUTE_API_HOST.match(environ.get("HTTP_HOST", ""))
+        if match:
+            parts = path.lstrip("/").split("/", 1)
+            stage = parts[0]
+            return match["api"], stage, "/" + (parts[1] if len(parts) > 1 else "")
+        return None
+
+    # -- control routes -----------------------------------------------------------------
+    def control(self, request: Request) -> Response:
+        route = request.path[len("/_sandbox/"):].strip("/")
+        if route == "health":
+            return json_response(
+                {"status": "running", "port": self.port, "pid": os.getpid(),
+                 "uptime_seconds": round(time.time() - self.started, 3)}
+            )
+        if route == "reset" and request.method == "POST":
+            started = time.perf_counter()
+            reset_everything()
+            return json_response({"reset": True, "seconds": round(time.perf_counter() - started, 3)})
+        if route == "shutdown" and request.method == "POST":
+            self.shutdown_requested.set()
+            return json_response({"stopping": True})
+        if route == "access-log":
+            from .apigateway import accesslog
+
+            return json_response({"entries": accesslog.entries(since=request.args.get("since"))})
+        return json_response({"message": f"unknown sandbox route {request.path}"}, status=404)
+
+
+def reset_everything() -> None:
+    """Wipe all state: moto's backends, Lambda workers, data-plane counters and logs."""
+    from moto.moto_api import _internal
+
+    from . import lambda_runtime
+    from .apigateway import dataplane
+
+    lambda_runtime.shutdown_all_workers()
+    _internal.moto_api_backend.reset()
+    dataplane.reset()
+
+
+def json_response(body, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
+    """Run the sandbox in the foreground until interrupted or asked to shut down."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    logging.basicConfig(level=os.environ.get("LAB_SANDBOX_LOG_LEVEL", "WARNING"))
+    app = SandboxApp(port)
+    # HTTP/1.1 keeps clients' connections open between calls (moto's handler says 1.0).
+    MotoRequestHandler.protocol_version = "HTTP/1.1"
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server.daemon_threads = True
+    watcher = threading.Thread(target=_stop_when_asked, args=(app, server), daemon=True)
+    watcher.start()
+    print(f"sandbox listening on http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        from . import lambda_runtime
+
+        lambda_runtime.shutdown_all_workers()
+        server.server_close()
+
+
+def _stop_when_asked(app: SandboxApp, server) -> None:
+    app.shutdown_requested.wait()
+    time.sleep(0.05)  # let the shutdown answer reach the client first
+    server.shutdown()

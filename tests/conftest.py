@@ -1,0 +1,52 @@
+"""Fixtures: one real sandbox process per test session, on a free port, reached with boto3."""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lab_helpers.sandbox import control  # noqa: E402
+
+REGION = "us-east-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    """A running sandbox: yields its endpoint URL; stopped (with its workers) at the end."""
+    os.environ["LAB_SANDBOX_HOME"] = str(tmp_path_factory.mktemp("sandbox-home"))
+    port = free_port()
+    url = control.start(port)
+    yield url
+    control.stop(port)
+
+
+@pytest.fixture(scope="session")
+def sandbox_port(sandbox) -> int:
+    return int(sandbox.rsplit(":", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def aws(sandbox):
+    """``aws("lambda")`` gives a boto3 client on the sandbox, as a user would build it."""
+    config = Config(inject_host_prefix=False, retries={"max_attempts": 0}, read_timeout=70)
+
+    def client(service: str, **kwargs):
+        return boto3.client(service, endpoint_url=sandbox, region_name=REGION,
+                            aws_access_key_id="test", aws_secret_access_key="test",
+                            config=config, **kwargs)
+
+    return client

@@ -1,0 +1,67 @@
+"""The sandbox's command-line contract: start, status, reset, stop."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import boto3
+
+from lab_helpers.sandbox import control
+
+from ..conftest import ROOT, free_port
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lab_helpers.sandbox", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_start_status_reset_stop(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_SANDBOX_HOME", str(tmp_path))
+    port = str(free_port())
+    started = time.perf_counter()
+    first = run_cli("start", "--port", port)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == f"http://127.0.0.1:{port}"
+    assert time.perf_counter() - started < 10
+
+    again = run_cli("start", "--port", port)  # a no-op on a running sandbox
+    assert again.returncode == 0 and again.stdout.strip() == first.stdout.strip()
+    pid = control.status(int(port))["pid"]
+
+    ddb = boto3.client("dynamodb", endpoint_url=first.stdout.strip(), region_name="eu-west-3",
+                       aws_access_key_id="any", aws_secret_access_key="thing")
+    ddb.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+    assert run_cli("status", "--port", port).returncode == 0
+
+    reset = run_cli("reset", "--port", port)
+    assert reset.returncode == 0, reset.stderr
+    assert ddb.list_tables()["TableNames"] == []
+
+    assert run_cli("stop", "--port", port).returncode == 0
+    assert run_cli("status", "--port", port).returncode == 1
+    time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+
+
+def test_binds_loopback_only(sandbox_port):
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        # Every non-loopback address of this host must refuse the port.
+        host_ip = socket.gethostbyname(socket.gethostname())
+        if host_ip.startswith("127."):
+            return
+        assert s.connect_ex((host_ip, sandbox_port)) != 0
+
+
+def test_reset_without_sandbox_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_SANDBOX_HOME", str(tmp_path))
+    result = run_cli("reset", "--port", str(free_port()))
+    assert result.returncode == 1
+    assert "no sandbox answers" in result.stderr
