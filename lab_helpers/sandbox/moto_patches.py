@@ -3,12 +3,15 @@
 Each patch is small and says why it exists; the modules named here hold the code.
 - moto's Lambda needs Docker to run code: ``LambdaBackend.invoke`` is handed to the
   sandbox's own worker-process runtime (``lambda_runtime``).
+- moto rebuilds ~1,600 AWS managed IAM policies from one large JSON text for each of
+  six partitions at every reset (1.5 s): ``_fast_managed_policies`` parses it once.
 - moto's Step Functions interpreter is switched on, and its gaps against AWS are closed
   in ``stepfunctions`` (execution names, StartSyncExecution, Task calls that reach the
   sandbox in-process, parsed definitions cached).
 """
 from __future__ import annotations
 
+import json
 import os
 
 from werkzeug.wrappers import Request, Response
@@ -26,6 +29,10 @@ def install(port: int) -> None:
     # The recipe attaches AWS managed policies (AWSLambdaBasicExecutionRole, ...).
     default_user_config["iam"] = {"load_aws_managed_policies": True}
 
+    from moto.iam.models import IAMBackend
+
+    IAMBackend._init_aws_policies = _fast_managed_policies
+
     from . import lambda_runtime, stepfunctions
 
     lambda_runtime.install(port)
@@ -37,3 +44,34 @@ def extra_operations() -> list:
     from . import stepfunctions
 
     return [stepfunctions.handle_operation]
+
+
+_managed_policy_data: list[tuple[str, dict, str]] | None = None
+
+
+def _fast_managed_policies(backend) -> list:
+    """``IAMBackend._init_aws_policies`` with the policy data parsed (and each document
+    serialised) once per process instead of once per backend and reset."""
+    global _managed_policy_data
+    from datetime import datetime
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy
+    from moto.settings import load_iam_aws_managed_policies
+
+    if not load_iam_aws_managed_policies():
+        return []
+    if _managed_policy_data is None:
+        _managed_policy_data = [
+            (name, data, json.dumps(data.get("Document")))
+            for name, data in json.loads(aws_managed_policies_data).items()
+        ]
+    return [
+        AWSManagedPolicy(
+            name, account_id=backend.account_id, region=backend.region_name,
+            default_version_id=data.get("DefaultVersionId"), path=data.get("Path"),
+            document=document, create_date=datetime.fromisoformat(data["CreateDate"]),
+            update_date=datetime.fromisoformat(data["UpdateDate"]),
+        )
+        for name, data, document in _managed_policy_data
+    ]
