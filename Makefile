@@ -25,9 +25,7 @@ unit: venv
 	$(PY) -m pytest
 
 notebooks-test: venv
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-	  $(PY) -m pytest -p no:cacheprovider --nbval notebooks --sanitize-with tests/nbval_sanitize.cfg; \
-	else echo "no notebooks yet"; fi
+	$(PY) tests/run_nbval.py
 
 ## make notebooks: re-execute every notebook on a fresh sandbox and save its outputs
 notebooks: venv
