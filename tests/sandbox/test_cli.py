@@ -10,7 +10,7 @@ import boto3
 
 from lab_helpers.sandbox import control
 
-from ..conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
