@@ -1,0 +1,54 @@
+"""Shared bits of the benchmarks: a sandbox of their own on a free port, boto3 clients, stats."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lab_helpers.sandbox import control  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def own_sandbox():
+    """Start a sandbox on a free port with a throwaway state dir; yield (endpoint, port)."""
+    with tempfile.TemporaryDirectory(prefix="lab-bench-") as home:
+        os.environ["LAB_SANDBOX_HOME"] = home
+        port = free_port()
+        endpoint = control.start(port)
+        try:
+            yield endpoint, port
+        finally:
+            control.stop(port)
+
+
+def client(endpoint: str, service: str):
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="bench", aws_secret_access_key="bench",
+                        config=Config(inject_host_prefix=False, retries={"max_attempts": 0},
+                                      max_pool_connections=32))
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def summary(values_ms: list[float]) -> str:
+    return (f"median {statistics.median(values_ms):.1f} ms, p99 {percentile(values_ms, 99):.1f} ms "
+            f"(n={len(values_ms)})")
