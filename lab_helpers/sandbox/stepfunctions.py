@@ -1,10 +1,450 @@
-"""Step Functions as AWS runs them (placeholder until the patches land)."""
+"""Step Functions as AWS runs them: small patches to moto's ASL interpreter, and StartSyncExecution.
+
+moto 5.2.5 interprets ASL with a port of LocalStack's interpreter (``moto/stepfunctions/parser``).
+Each patch below closes one gap against AWS or removes one avoidable cost, and says which:
+
+- executions: a missing ``name`` gets a UUID (moto names it ``None``); names are validated;
+  a Standard start with a running execution's name and input is answered idempotently under a
+  lock (two racing retries of one POST start one workflow); Express executions get AWS's
+  ``:express:`` ARNs, no idempotency, and are neither listed nor described (as on AWS);
+- ``StartSyncExecution`` for Express machines (moto has none), answered by ``handle_operation``;
+- Task states call moto's backends in-process through one cached boto3 client per
+  (service, region) (moto builds a client per Task and calls itself over HTTP);
+- each ASL definition is parsed once, and each JSONPath once (moto re-parses both every time);
+- a Lambda error's Cause is the function's error JSON exactly as the function returned it;
+- ``StringMatches`` treats only ``*`` as a wildcard (moto used shell-style ``fnmatch``);
+- ``LAB_SANDBOX_SFN_TIME_SCALE`` (tests only) scales Retry and Wait delays.
+"""
 from __future__ import annotations
+
+import datetime
+import functools
+import json
+import math
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+from typing import Any
+
+from moto.core.exceptions import AWSError, JsonRESTError
+from moto.stepfunctions.exceptions import InvalidArn, InvalidExecutionInput, InvalidName
+from werkzeug.wrappers import Request, Response
+
+# Tests set this (e.g. 0.01) so Retry intervals and Wait states take 1/100 of their time.
+TIME_SCALE_ENV = "LAB_SANDBOX_SFN_TIME_SCALE"
+# Express executions are billed in 64 MB steps and rounded up to the next 100 ms.
+BILLED_MEMORY_MB = 64
+BILLING_STEP_MS = 100
+
+_installed = False
+_install_lock = threading.Lock()
 
 
 def install(port: int) -> None:
-    pass
+    """Install every patch (once per process); ``port`` is where the sandbox listens."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        _patch_executions()
+        _patch_task_clients()
+        _patch_api_gateway_endpoint(port)
+        _patch_lambda_errors()
+        _patch_parsing()
+        _patch_string_matches()
+        _patch_time_scale(float(os.environ.get(TIME_SCALE_ENV) or 1.0))
+        _patch_thread_registry()
+        _installed = True
 
 
-def handle_operation(request):
-    return None
+# ----------------------------------------------------------------------------------------
+# Executions: names, idempotency, Express
+# ----------------------------------------------------------------------------------------
+class StateMachineTypeNotSupported(AWSError):
+    TYPE = "StateMachineTypeNotSupported"
+    STATUS = 400
+
+
+# AWS: 1-80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /
+# or control characters (API_StartExecution, "name").
+_INVALID_NAME = re.compile(r'[\s<>{}\[\]?*"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]')
+_start_lock = threading.Lock()
+
+
+def validate_execution_name(name: str) -> None:
+    if not 1 <= len(name) <= 80 or _INVALID_NAME.search(name):
+        raise InvalidName(f"Invalid Name: '{name}'")
+
+
+def _patch_executions() -> None:
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    moto_start = StepFunctionsParserBackend.start_execution
+    moto_describe = StepFunctionsParserBackend.describe_execution
+    moto_history = StepFunctionsParserBackend.get_execution_history
+    moto_list = StepFunctionsParserBackend.list_executions
+
+    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
+        if name is not None:
+            validate_execution_name(name)
+        name = name or str(uuid.uuid4())
+        state_machine = self.describe_state_machine(state_machine_arn)
+        if state_machine.type == "EXPRESS":
+            execution = _new_execution(self, state_machine, name, execution_input, trace_header)
+            execution.start()  # runs in its own thread, as moto's Standard executions do
+            return execution
+        # moto checks name+input against earlier executions, then appends the new one: the
+        # lock makes that one step, so a retried request never starts a second workflow.
+        with _start_lock:
+            return moto_start(self, state_machine_arn, name, execution_input, trace_header)
+
+    def describe_execution(self, execution_arn):
+        _refuse_express_arn(execution_arn)
+        return moto_describe(self, execution_arn)
+
+    def get_execution_history(self, execution_arn):
+        _refuse_express_arn(execution_arn)
+        return moto_history(self, execution_arn)
+
+    def list_executions(self, state_machine_arn, **filters):
+        if self.describe_state_machine(state_machine_arn).type == "EXPRESS":
+            raise StateMachineTypeNotSupported(
+                "This operation is not supported by this type of state machine")
+        return moto_list(self, state_machine_arn, **filters)
+
+    StepFunctionsParserBackend.start_execution = start_execution
+    StepFunctionsParserBackend.describe_execution = describe_execution
+    StepFunctionsParserBackend.get_execution_history = get_execution_history
+    StepFunctionsParserBackend.list_executions = list_executions
+
+
+def _refuse_express_arn(execution_arn: str) -> None:
+    # AWS keeps no history of Express executions: their ARNs are refused, not looked up.
+    if execution_arn.split(":")[5:6] == ["express"]:
+        raise InvalidArn("Invalid Arn: 'Resource type not valid in this context: express'")
+
+
+def _new_execution(backend, state_machine, name: str, execution_input: str | None,
+                   trace_header: str | None, sync: bool = False):
+    """An Express execution (``arn:...:express:{machine}:{name}:{uuid}``), not stored."""
+    import copy
+
+    from moto.stepfunctions.parser.backend.execution import Execution, SyncExecution
+
+    input_text = "{}" if execution_input is None else execution_input
+    try:
+        json.loads(input_text)
+    except ValueError as error:
+        raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{error}'") from None
+    # A snapshot of the machine, as moto takes for Standard executions (without its executions).
+    snapshot = copy.deepcopy(state_machine, {id(state_machine.executions): [],
+                                             id(state_machine.backend): state_machine.backend})
+    snapshot.sm_type = "EXPRESS"  # moto keeps the real type in ``type``, ``sm_type`` says STANDARD
+    arn = (f"arn:{backend.partition}:states:{backend.region_name}:{backend.account_id}"
+           f":express:{state_machine.name}:{name}:{uuid.uuid4()}")
+    return (SyncExecution if sync else Execution)(
+        name=name, sm_type="EXPRESS", role_arn=snapshot.roleArn, exec_arn=arn,
+        account_id=backend.account_id, region_name=backend.region_name, state_machine=snapshot,
+        start_date=datetime.datetime.now(tz=datetime.timezone.utc),
+        cloud_watch_logging_session=None, input_data=input_text, trace_header=trace_header,
+        activity_store={},
+    )
+
+
+def start_sync_execution(backend, state_machine_arn: str, name: str | None = None,
+                         execution_input: str | None = None,
+                         trace_header: str | None = None) -> dict[str, Any]:
+    """Run an Express execution to its end and answer as AWS's StartSyncExecution does."""
+    if name is not None:
+        validate_execution_name(name)
+    state_machine = backend.describe_state_machine(state_machine_arn)
+    if state_machine.type != "EXPRESS":
+        raise StateMachineTypeNotSupported(
+            "This operation is not supported by this type of state machine")
+    execution = _new_execution(backend, state_machine, name or str(uuid.uuid4()),
+                               execution_input, trace_header, sync=True)
+    execution.start()  # a SyncExecutionWorker evaluates in this thread
+    answer = {key: value for key, value in execution.to_start_sync_execution_output().items()
+              if value is not None}
+    if answer["status"] != "SUCCEEDED":
+        answer.pop("outputDetails", None)
+    elapsed_ms = (execution.stop_date - execution.start_date).total_seconds() * 1000
+    answer["billingDetails"] = {
+        "billedMemoryUsedInMB": BILLED_MEMORY_MB,
+        "billedDurationInMilliseconds": max(1, math.ceil(elapsed_ms / BILLING_STEP_MS)) * BILLING_STEP_MS,
+    }
+    return answer
+
+
+# ----------------------------------------------------------------------------------------
+# The HTTP side: operations moto lacks
+# ----------------------------------------------------------------------------------------
+_CREDENTIAL = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/]+)/")
+
+
+def handle_operation(request: Request) -> Response | None:
+    """Answer ``StartSyncExecution`` (moto has none); None lets moto answer anything else.
+
+    boto3 sends it to host ``sync-states...``; clients on the sandbox use
+    ``inject_host_prefix=False``, so it arrives as an ordinary Step Functions POST.
+    """
+    if request.headers.get("X-Amz-Target") != "AWSStepFunctions.StartSyncExecution":
+        return None
+    from moto.iam.models import get_account_id_from
+    from moto.stepfunctions.responses import get_backend
+
+    match = _CREDENTIAL.search(request.headers.get("Authorization", ""))
+    access_key, region = (match["key"], match["region"]) if match else ("", "us-east-1")
+    account = (os.environ.get("MOTO_ACCOUNT_ID") or request.headers.get("x-moto-account-id")
+               or get_account_id_from(access_key))
+    try:
+        body = json.loads(request.get_data() or b"{}")
+        if not isinstance(body, dict) or not isinstance(body.get("stateMachineArn"), str):
+            raise _ValidationError("1 validation error detected: Value null at 'stateMachineArn' "
+                                   "failed to satisfy constraint: Member must not be null")
+        answer = start_sync_execution(
+            get_backend(account, region), body["stateMachineArn"], body.get("name"),
+            body.get("input"), body.get("traceHeader"))
+    except ValueError:
+        return _error_response(_SerializationError("Start of structure or map found where not expected"))
+    except JsonRESTError as error:
+        return _error_response(error)
+    return Response(json.dumps(answer, default=_epoch_seconds), status=200,
+                    content_type="application/x-amz-json-1.0")
+
+
+class _ValidationError(AWSError):
+    TYPE = "ValidationException"
+
+
+class _SerializationError(AWSError):
+    TYPE = "SerializationException"
+
+
+def _error_response(error: JsonRESTError) -> Response:
+    return Response(error.get_body(), status=error.code, headers=error.get_headers())
+
+
+def _epoch_seconds(value: Any) -> float:
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# ----------------------------------------------------------------------------------------
+# Task states: one in-process client per (service, region)
+# ----------------------------------------------------------------------------------------
+_clients: dict[tuple[str, str], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def task_client(region: str, service: str, state_credentials: Any = None):
+    """moto's ``boto_client_for``, cached, and answered by moto's backends in this process.
+
+    The client keeps AWS's own endpoint; moto's ``BotocoreStubber`` (what ``mock_aws`` uses)
+    answers each request from the backends before anything is sent, so a Task costs no
+    socket, no HTTP server thread and no new client (~10 ms each in moto).
+    """
+    key = (service, region)
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = _new_in_process_client(service, region)
+    return client
+
+
+def _new_in_process_client(service: str, region: str):
+    import botocore.session
+    from botocore.awsrequest import AWSResponse
+    from botocore.config import Config
+    from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
+
+    stubber = BotocoreStubber()
+
+    def answer_in_process(request, **_: Any) -> AWSResponse:
+        answer = stubber.process_request(request)
+        if answer is None:  # never let a Task reach the real AWS endpoint
+            status, headers, body = 501, {}, json.dumps(
+                {"__type": "NotImplemented", "message": f"the sandbox does not serve {request.url}"})
+        else:
+            status, headers, body = answer
+        return AWSResponse(request.url, status, headers, MockRawResponse(body))
+
+    client = botocore.session.Session().create_client(
+        service, region_name=region, aws_access_key_id="ak", aws_secret_access_key="sk",
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
+    )
+    client.meta.events.register("before-send", answer_in_process)
+    return client
+
+
+def _patch_task_clients() -> None:
+    import moto.stepfunctions.parser.asl.parse.preprocessor  # noqa: F401 (imports every Task)
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    _rebind("boto_client_for", boto_client.boto_client_for, task_client)
+
+
+def _rebind(name: str, old: Any, new: Any) -> None:
+    """Replace ``name`` in every interpreter module that imported ``old`` by name."""
+    for module_name, module in list(sys.modules.items()):
+        if module_name.startswith("moto.stepfunctions.parser") and getattr(module, name, None) is old:
+            setattr(module, name, new)
+
+
+_AWS_API_ENDPOINT = re.compile(
+    r"^(https?://)?(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com/?$")
+
+
+def _patch_api_gateway_endpoint(port: int) -> None:
+    """``apigateway:invoke`` takes AWS's host form ``{api}.execute-api.{region}.amazonaws.com``;
+    moto joins it to the path without a scheme (requests refuses it) and would leave the
+    machine if it had one. The sandbox serves that API at its LocalStack-style invoke URL."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_api_gateway import (
+        StateTaskServiceApiGateway,
+    )
+
+    moto_invoke_url_of = StateTaskServiceApiGateway._invoke_url_of
+
+    def invoke_url_of(parameters: dict) -> str:
+        match = _AWS_API_ENDPOINT.match(str(parameters.get("ApiEndpoint", "")))
+        if match:
+            parameters = {**parameters, "ApiEndpoint": f"http://127.0.0.1:{port}/restapis/{match['api']}"}
+        return moto_invoke_url_of(parameters)
+
+    StateTaskServiceApiGateway._invoke_url_of = staticmethod(invoke_url_of)
+
+
+# ----------------------------------------------------------------------------------------
+# Lambda errors: Cause exactly as the function gave it
+# ----------------------------------------------------------------------------------------
+def _patch_lambda_errors() -> None:
+    from moto.stepfunctions.parser.api import InvocationResponse
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.utilities.collections import select_from_typed_dict
+
+    moto_integration = lambda_eval_utils.execute_lambda_function_integration
+
+    def execute_lambda_function_integration(env, parameters, region, state_credentials) -> None:
+        """moto re-serialises the error payload compactly; AWS passes the function's error JSON
+        through verbatim as the Cause (``{"errorMessage": ..., "errorType": ...}``), and the
+        errorType is the Error name Retry/Catch match (both Task forms use this function)."""
+        if env.is_mocked_mode():
+            return moto_integration(env, parameters, region, state_credentials)
+        response = task_client(region, "lambda").invoke(**parameters)
+        payload_text = response["Payload"].read().decode("utf-8")
+        if response.get("FunctionError"):
+            raise lambda_eval_utils.LambdaFunctionErrorException(response["FunctionError"], payload_text)
+        try:
+            response["Payload"] = json.loads(payload_text)
+        except ValueError:
+            response["Payload"] = payload_text
+        env.stack.append(select_from_typed_dict(typed_dict=InvocationResponse, obj=response))
+
+    lambda_eval_utils.execute_lambda_function_integration = execute_lambda_function_integration
+
+
+# ----------------------------------------------------------------------------------------
+# Parsing once
+# ----------------------------------------------------------------------------------------
+def _patch_parsing() -> None:
+    from moto.stepfunctions.parser.asl.component import eval_component
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    # ANTLR parse + preprocessing of a definition costs tens of ms; moto repeats it for every
+    # execution. The parsed program holds no per-execution state (that lives in the
+    # Environment), so executions of one definition share it.
+    AmazonStateLanguageParser.parse = staticmethod(
+        functools.lru_cache(maxsize=256)(AmazonStateLanguageParser.parse))
+
+    # jsonpath-ng builds a PLY parser for each expression; moto parses on every extraction.
+    json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)
+    result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)
+
+    # A component's heap key was a UUID drawn lazily on first use: two threads sharing a
+    # component (Parallel branches, or now executions) could each draw one and lose the
+    # other's value. The object's identity is unique for as long as the program lives.
+    eval_component.EvalComponent.heap_key = property(
+        lambda self: f"{type(self).__name__}-{id(self)}")
+
+
+# ----------------------------------------------------------------------------------------
+# StringMatches
+# ----------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1024)
+def string_matches_pattern(pattern: str) -> re.Pattern[str]:
+    """States Language: only ``*`` is a wildcard and ``\\*`` is a literal star; no other
+    character is special (so ``?`` and ``[...]`` match themselves, unlike fnmatch)."""
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern) and pattern[index + 1] in "*\\":
+            parts.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        parts.append(".*" if char == "*" else re.escape(char))
+        index += 1
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _patch_string_matches() -> None:
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations import (
+        string_operators,
+    )
+
+    def compare(variable: Any, comparison_value: Any) -> bool:
+        return isinstance(variable, str) and bool(
+            string_matches_pattern(comparison_value).fullmatch(variable))
+
+    string_operators.StringMatches._compare = staticmethod(compare)
+
+
+# ----------------------------------------------------------------------------------------
+# Time scale (tests only)
+# ----------------------------------------------------------------------------------------
+def _patch_time_scale(scale: float) -> None:
+    if scale == 1.0:
+        return
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    # The Retrier's only use of ``time`` is ``time.sleep(interval)``.
+    retrier_decl.time = SimpleNamespace(sleep=lambda seconds: time.sleep(seconds * scale))
+
+    def wait_interval(self, env, wait_seconds: float) -> None:
+        # moto's version re-waits whole seconds until done; with a scaled clock it would spin.
+        deadline = time.monotonic() + wait_seconds * scale
+        while env.is_running() and (left := deadline - time.monotonic()) > 0:
+            env.program_state_event.wait(left)
+
+    WaitFunction._wait_interval = wait_interval
+
+
+# ----------------------------------------------------------------------------------------
+# Threads
+# ----------------------------------------------------------------------------------------
+class _Forgetful(list):
+    """moto appends every thread it starts (several per execution) to a module list that
+    nothing reads; each keeps its execution's data alive for the life of the process."""
+
+    def append(self, _item: Any) -> None:
+        pass
+
+
+def _patch_thread_registry() -> None:
+    from moto.stepfunctions.parser import utils
+
+    _rebind("TMP_THREADS", utils.TMP_THREADS, _Forgetful())
+
