@@ -1,0 +1,103 @@
+"""boto3 clients on the active backend, one per service, and the account guard for real AWS.
+
+On ``sandbox`` the endpoint is ``AWS_ENDPOINT_URL`` when set (tests and the notebook runner
+point at their own sandbox), otherwise the kit starts or reuses its sandbox on the default
+port. Local endpoints get dummy credentials and ``inject_host_prefix=False`` (without it,
+botocore sends StartSyncExecution to ``sync-127.0.0.1``). On ``aws`` nothing is touched until
+``LAB_AWS_ACCOUNT`` names the account the credentials belong to.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from .config import LabConfigError, Settings, settings
+
+WORKSHOP_TAG = ("workshop", "api-composition")
+
+
+def endpoint_url() -> str | None:
+    """The AWS endpoint the notebooks talk to (None on real AWS).
+
+    >>> lab.endpoint_url()
+    'http://127.0.0.1:4599'
+    """
+    current = settings()
+    if current.backend == "sandbox" and current.endpoint_url is None:
+        from .sandbox import control
+
+        return control.start()
+    return current.endpoint_url
+
+
+@functools.lru_cache(maxsize=None)
+def _client(service: str, backend: str, endpoint: str | None, region: str) -> Any:
+    if backend == "aws":
+        return boto3.client(service, region_name=region,
+                            config=Config(retries={"mode": "standard", "max_attempts": 5}))
+    return boto3.client(service, endpoint_url=endpoint, region_name=region,
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(inject_host_prefix=False, read_timeout=70,
+                                      retries={"mode": "standard", "max_attempts": 3}))
+
+
+def client(service: str) -> Any:
+    """A boto3 client for ``service`` on the active backend (cached: one per service).
+
+    >>> sfn = lab.client("stepfunctions")
+    """
+    current = settings()
+    endpoint = endpoint_url()
+    if current.backend == "aws":
+        _confirm_account(current)
+    return _client(service, current.backend, endpoint, current.region)
+
+
+@functools.lru_cache(maxsize=None)
+def _caller_account(backend: str, endpoint: str | None, region: str) -> str:
+    return _client("sts", backend, endpoint, region).get_caller_identity()["Account"]
+
+
+def account_id() -> str:
+    """The account the resources live in (``123456789012`` on the sandbox)."""
+    current = settings()
+    return _caller_account(current.backend, endpoint_url(), current.region)
+
+
+def _confirm_account(current: Settings) -> None:
+    actual = _caller_account("aws", None, current.region)
+    if current.aws_account != actual:
+        raise LabConfigError(
+            f"LAB_BACKEND=aws would create resources in account {actual}; set LAB_AWS_ACCOUNT={actual} "
+            "to confirm that this is a sandbox account you may use")
+
+
+def arn(service: str, resource: str) -> str:
+    """The ARN of a resource of this account and region, e.g. before it exists (for IAM policies).
+
+    >>> lab.arn("dynamodb", "table/apicomp-orders")
+    'arn:aws:dynamodb:us-east-1:123456789012:table/apicomp-orders'
+    """
+    account = "" if service == "s3" else account_id()
+    region = "" if service in ("iam", "s3") else settings().region
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+def tags() -> dict[str, str]:
+    """The tags every workshop resource carries, so cleanup can find them on a shared account."""
+    return {WORKSHOP_TAG[0]: WORKSHOP_TAG[1], "lab-prefix": settings().prefix}
+
+
+def describe_backend() -> dict[str, str]:
+    """What the notebooks will talk to: backend, endpoint, region, account, prefix.
+
+    >>> lab.describe_backend()["backend"]
+    'sandbox'
+    """
+    current = settings()
+    client("sts")  # on aws: the account guard runs here, before anything is created
+    return {"backend": current.backend, "endpoint": endpoint_url() or "AWS public endpoints",
+            "region": current.region, "account": account_id(), "prefix": current.prefix}

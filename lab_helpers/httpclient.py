@@ -1,0 +1,44 @@
+"""Small HTTP calls for talking to the REST API the way a client app would."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+TIMEOUT_SECONDS = 30
+
+
+@dataclass
+class HttpResult:
+    """What came back: the status code, the parsed JSON body (or the raw text), and headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def _result(response: requests.Response) -> HttpResult:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    return HttpResult(response.status_code, body, dict(response.headers))
+
+
+def post_json(url: str, body: Any, *, headers: dict[str, str] | None = None) -> HttpResult:
+    """POST ``body`` as JSON.
+
+    >>> lab.post_json(f"{api_url}/orders", {"orderId": "order-123", ...}).status
+    200
+    """
+    return _result(requests.post(url, json=body, headers=headers, timeout=TIMEOUT_SECONDS))
+
+
+def get(url: str, *, headers: dict[str, str] | None = None) -> HttpResult:
+    """GET a URL.
+
+    >>> lab.get(f"{api_url}/orders/order-123/status").body["status"]
+    'completed'
+    """
+    return _result(requests.get(url, headers=headers, timeout=TIMEOUT_SECONDS))
