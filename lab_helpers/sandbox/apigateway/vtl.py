@@ -167,6 +167,9 @@ class JavaMap(dict):
     def containsValue(self, value: Any) -> bool:
         return value in self.values()
 
+    def values(self) -> JavaList:  # type: ignore[override]  # Java's Map.values() prints [a, b]
+        return JavaList(super().values())
+
     def keySet(self) -> JavaList:
         return JavaList(self.keys())
 
@@ -463,16 +466,8 @@ _airspeed_ops.__additional_methods__[str].update({
     "lastIndexOf": lambda self, sub: self.rfind(sub),
     "charAt": lambda self, index: self[index],
     "concat": lambda self, other: self + other,
-    "replace": lambda self, old, new: self.replace(old, new),
     "replaceAll": lambda self, pattern, repl: re.sub(pattern, _java_replacement(repl), self),
     "replaceFirst": lambda self, pattern, repl: re.sub(pattern, _java_replacement(repl), self, 1),
-    "split": lambda self, pattern: JavaList(_java_split(pattern, self)),
 })
-
-
-def _java_split(pattern: str, text: str) -> list[str]:
-    """Java's String.split drops trailing empty strings."""
-    parts = re.split(pattern, text)
-    while parts and parts[-1] == "":
-        parts.pop()
-    return parts
+# Not fixable here: airspeed finds Python's own str methods first, so .split() takes a literal
+# separator (Java: a regex) and .replace() is Python's (same result as Java's).
