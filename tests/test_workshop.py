@@ -1,0 +1,115 @@
+"""End to end, as a client sees it: the recipe's own test requests through the REST API on a sandbox."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import lab_helpers as lab
+
+PREFIX = "e2e"
+
+
+@pytest.fixture(scope="module")
+def ws(sandbox):
+    patch = pytest.MonkeyPatch()
+    patch.setenv("AWS_ENDPOINT_URL", sandbox)
+    patch.setenv("LAB_BACKEND", "sandbox")
+    patch.setenv("LAB_PREFIX", PREFIX)
+    yield lab.ensure_workshop(upto=5)
+    patch.undo()
+
+
+def order(order_id: str, user_id: str = "validuser456", items=None) -> dict:
+    return {"orderId": order_id, "userId": user_id, "items": items or [{"productId": "prod-1", "quantity": 2}]}
+
+
+def status_when_done(ws, order_id: str, timeout: float = 20.0) -> dict:
+    """Poll GET /status until the order has a final status (bounded)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = lab.get(f"{ws.api_url}/orders/{order_id}/status")
+        if answer.status == 200 and answer.body["status"] in ("completed", "rejected", "failed"):
+            return answer.body
+        time.sleep(0.05)
+    raise AssertionError(f"{order_id} has no final status after {timeout} s: {answer.status} {answer.body}")
+
+
+def test_recipe_valid_order_completes_with_a_computed_total(ws):
+    answer = lab.post_json(f"{ws.api_url}/orders", order("order-success-123"))
+    assert answer.status == 200
+    assert answer.body["orderId"] == "order-success-123"
+    assert answer.body["executionArn"].endswith(":execution:e2e-order-workflow:order-success-123")
+    assert status_when_done(ws, "order-success-123") == {"orderId": "order-success-123", "status": "completed",
+                                                          "orderTotal": 59.98}
+    assert lab.get_item(f"{PREFIX}-reservations", {"orderId": "order-success-123"})["status"] == "reserved"
+    assert lab.get_item(f"{PREFIX}-audit", {"auditId": "order-success-123-created"})["action"] == "order_created"
+
+
+def test_recipe_invalid_user_is_rejected_and_recorded(ws):
+    assert lab.post_json(f"{ws.api_url}/orders", order("order-fail-123", user_id="xx")).status == 200
+    assert status_when_done(ws, "order-fail-123") == {"orderId": "order-fail-123", "status": "rejected",
+                                                       "reason": "User validation failed", "orderTotal": None}
+    audit = lab.get_item(f"{PREFIX}-audit", {"auditId": "order-fail-123-rejected"})
+    assert audit["action"] == "order_rejected"
+
+
+def test_insufficient_inventory_is_rejected(ws):
+    lab.post_json(f"{ws.api_url}/orders", order("order-big", items=[{"productId": "prod-3", "quantity": 1}]))
+    assert status_when_done(ws, "order-big")["reason"] == "Insufficient inventory"
+
+
+def test_apostrophes_and_unicode_start_a_workflow(ws):
+    body = order("order-quote", user_id="o'brien", items=[{"productId": "café \"n°1\" \\ 東京", "quantity": 1}])
+    answer = lab.post_json(f"{ws.api_url}/orders", body)
+    assert answer.status == 200, answer.body
+    execution = lab.wait_for_execution(answer.body["executionArn"])
+    assert json.loads(execution["input"]) == body
+    assert status_when_done(ws, "order-quote")["status"] == "rejected"
+
+
+def test_a_repeated_order_never_starts_a_second_workflow(ws):
+    first = lab.post_json(f"{ws.api_url}/orders", order("order-twice"))
+    status_when_done(ws, "order-twice")
+    again = lab.post_json(f"{ws.api_url}/orders", order("order-twice"))
+    assert again.status == 409
+    assert again.body == {"message": "An order with this orderId was already submitted", "orderId": "order-twice"}
+    executions = lab.client("stepfunctions").list_executions(stateMachineArn=ws.state_machine_arn)["executions"]
+    assert [e["executionArn"] for e in executions if e["name"] == "order-twice"] == [first.body["executionArn"]]
+
+
+@pytest.mark.parametrize("body", [
+    {"userId": "u123", "items": [{"productId": "prod-1", "quantity": 1}]},
+    {"orderId": "o-1", "userId": "u123", "items": []},
+    {"orderId": "o-1", "userId": "u123", "items": [{"productId": "prod-1", "quantity": 0}]},
+    {"orderId": "o-1", "userId": "u123", "items": [{"productId": "prod-1", "quantity": "2"}]},
+    {"orderId": "has space", "userId": "u123", "items": [{"productId": "prod-1", "quantity": 1}]},
+])
+def test_malformed_orders_get_400_and_start_nothing(ws, body):
+    answer = lab.post_json(f"{ws.api_url}/orders", body)
+    assert answer.status == 400
+    assert "message" in answer.body
+    assert lab.get(f"{ws.api_url}/orders/o-1/status").status == 404
+
+
+def test_unknown_order_is_404(ws):
+    answer = lab.get(f"{ws.api_url}/orders/no-such-order/status")
+    assert answer.status == 404
+    assert answer.body == {"message": "Order not found", "orderId": "no-such-order"}
+
+
+def test_a_failing_service_is_recorded_as_failed(ws):
+    # Break the inventory service's configuration: its DynamoDB read now fails.
+    n = lab.names()
+    lab.ensure_function(n.inventory_service, source_dir="inventory_service", role_arn=ws.roles[n.lambda_role],
+                        env={"PRODUCTS_TABLE": "no-such-table"})
+    try:
+        answer = lab.post_json(f"{ws.api_url}/orders", order("order-broken"))
+        execution = lab.wait_for_execution(answer.body["executionArn"])
+        assert execution["status"] == "FAILED"
+        recorded = status_when_done(ws, "order-broken")
+        assert recorded["status"] == "failed" and recorded["reason"]
+        assert lab.get_item(f"{PREFIX}-audit", {"auditId": "order-broken-failed"})["action"] == "order_failed"
+    finally:
+        lab.ensure_workshop_functions(ws.roles[n.lambda_role])
