@@ -108,6 +108,13 @@ def _call_service_action(service: str, action: str, call: Call, region: str) -> 
         headers["Content-Type"] = content_type
         if not body.strip():
             body = b"{}"
+        try:
+            json.loads(body)
+        except ValueError:
+            # What AWS's JSON services answer to a body that is not JSON (moto would fail with a 500),
+            # e.g. the recipe's escapeJavaScript template on an order containing an apostrophe.
+            return BackendResponse(400, {"Content-Type": content_type},
+                                   b'{"__type":"com.amazon.coral.service#SerializationException"}')
     else:
         # Query protocol: Action= plus the mapped query string; the body is sent as mapped.
         query = {"Action": action, "Version": QUERY_VERSIONS.get(service, ""), **query}
@@ -226,7 +233,8 @@ def call_http(call: Call, forward_method: bool) -> BackendResponse:
     """HTTP (custom) or HTTP_PROXY: ``{param}`` in the URI comes from the mapped path parameters."""
     url = substitute_stage_variables(call.integration.uri, call.stage_variables)
     for name, value in call.request.path_params.items():
-        url = url.replace("{" + name + "+}", quote(value, safe="/")).replace("{" + name + "}", quote(value, safe=""))
+        # A greedy {proxy+} value keeps its slashes when it fills the URI's {proxy}.
+        url = url.replace("{" + name + "+}", quote(value, safe="/")).replace("{" + name + "}", quote(value, safe="/"))
     method = call.http_method if forward_method or call.integration.http_method == "ANY" else call.integration.http_method
     try:
         response = _http.request(method, url, params=call.request.query or None, headers=call.request.headers,
