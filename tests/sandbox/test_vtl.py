@@ -239,6 +239,29 @@ def test_if_elseif_else_and_set() -> None:
         ["big", "medium", " small"]
 
 
+@pytest.mark.parametrize("condition, expected", [
+    ("$zero", "yes"),              # Velocity: only null and false are false
+    ("$empty_list", "yes"),
+    ("$empty_map", "yes"),
+    ("$no", "no"),
+    ("$missing", "no"),
+    ("!$zero", "no"),
+    ("!$missing", "yes"),
+    ("$zero && $empty_list", "yes"),
+    ("$missing || $no", "no"),
+    ('$zero == "0"', "yes"),       # different types compare by toString()
+    ('$text == "0"', "yes"),
+    ('$zero != "0"', "no"),
+    ("$zero == 0.0", "yes"),
+])
+def test_velocity_conditions(condition: str, expected: str) -> None:
+    body = '{"zero": 0, "empty_list": [], "empty_map": {}, "no": false, "text": "0"}'
+    template = ("#set($r = $input.path('$'))#set($zero = $r.zero)#set($empty_list = $r.empty_list)"
+                "#set($empty_map = $r.empty_map)#set($no = $r.no)#set($text = $r.text)"
+                f"#if({condition})yes#{{else}}no#end")
+    assert render(template, request(body)) == expected
+
+
 @pytest.mark.parametrize("literal, call, expected", [
     ('"a-b-c"', 'replaceAll("-", "+")', "a+b+c"),
     ('"2024-01-31"', 'replaceAll("(\\d+)-(\\d+)-(\\d+)", "$3/$2/$1")', "31/01/2024"),

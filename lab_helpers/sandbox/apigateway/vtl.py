@@ -426,6 +426,42 @@ def _calculate_null_as_empty(self, namespace, loader, global_namespace=None):
 _airspeed_ops.VariableExpression.calculate = _calculate_null_as_empty
 
 
+def _velocity_true(value: Any) -> bool:
+    """Velocity 1.7: only null and false are false, so 0, [] and {} are true (airspeed used Python
+    truthiness). A null reference is the empty string here (see above), so "" is false too."""
+    return value is not None and value is not False and value != ""
+
+
+def _java_equals(left: Any, right: Any) -> bool:
+    """Velocity's ==: values of unrelated types compare by toString(), so 200 == "200"."""
+    if left is None or right is None or isinstance(left, type(right)) or isinstance(right, type(left)):
+        return left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        return left == right
+    return java_str(left) == java_str(right)
+
+
+def _velocity_not(value: Any) -> bool:
+    return not _velocity_true(value)
+
+
+def _java_not_equals(left: Any, right: Any) -> bool:
+    return not _java_equals(left, right)
+
+
+def _condition(self, namespace, loader) -> bool:
+    return _velocity_true(self.expression.calculate(namespace, loader))
+
+
+# These change airspeed for the whole process (nothing else here renders Velocity) and only towards
+# Velocity's own semantics. Operators are looked up when a template is parsed, so set them first.
+_airspeed_ops.boolean_value = _velocity_true                  # what && || and or test
+_airspeed_ops.Condition.calculate = _condition                # what #if / #elseif test
+_airspeed_ops.UnaryOperatorValue.OPERATORS.update({"!": _velocity_not, "not": _velocity_not})
+_airspeed_ops.BinaryOperator.OPERATORS.update({"==": _java_equals, "eq": _java_equals,
+                                               "!=": _java_not_equals, "ne": _java_not_equals})
+
+
 def _java_replacement(replacement: str) -> str:
     """Java's replaceAll replacement syntax (``$1``, ``\\$``) in Python's re.sub syntax."""
     out = []
