@@ -51,10 +51,11 @@ def install(port: int) -> None:
             return
         _patch_executions()
         _patch_task_clients()
-        _patch_api_gateway_endpoint(port)
+        _patch_api_gateway_errors()
         _patch_lambda_errors()
         _patch_parsing()
         _patch_string_matches()
+        _patch_context_timestamps()
         _patch_time_scale(float(os.environ.get(TIME_SCALE_ENV) or 1.0))
         _patch_thread_registry()
         _installed = True
@@ -297,27 +298,38 @@ def _rebind(name: str, old: Any, new: Any) -> None:
             setattr(module, name, new)
 
 
-_AWS_API_ENDPOINT = re.compile(
-    r"^(https?://)?(?P<api>[a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com/?$")
-
-
-def _patch_api_gateway_endpoint(port: int) -> None:
-    """``apigateway:invoke`` takes AWS's host form ``{api}.execute-api.{region}.amazonaws.com``;
-    moto joins it to the path without a scheme (requests refuses it) and would leave the
-    machine if it had one. The sandbox serves that API at its LocalStack-style invoke URL."""
+def _patch_api_gateway_errors() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_api_gateway import (
         StateTaskServiceApiGateway,
     )
 
-    moto_invoke_url_of = StateTaskServiceApiGateway._invoke_url_of
+    StateTaskServiceApiGateway._from_error = _api_gateway_failure
 
-    def invoke_url_of(parameters: dict) -> str:
-        match = _AWS_API_ENDPOINT.match(str(parameters.get("ApiEndpoint", "")))
-        if match:
-            parameters = {**parameters, "ApiEndpoint": f"http://127.0.0.1:{port}/restapis/{match['api']}"}
-        return moto_invoke_url_of(parameters)
 
-    StateTaskServiceApiGateway._invoke_url_of = staticmethod(invoke_url_of)
+def _api_gateway_failure(self, env, ex: Exception):
+    """moto's ``_from_error`` for apigateway:invoke omits the Environment FailureEvent needs,
+    so every API error became States.Runtime; AWS fails the Task with ApiGateway.{status}
+    and the response body as Cause."""
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+        CustomErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_api_gateway import (
+        SfnGatewayException,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    if isinstance(ex, SfnGatewayException):
+        error, cause = f"ApiGateway.{ex.response.status_code}", ex.response.text
+    else:
+        error, cause = f"ApiGateway.{type(ex).__name__}", str(ex)
+    return FailureEvent(
+        env=env, error_name=CustomErrorName(error), event_type=HistoryEventType.TaskFailed,
+        event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+            error=error, cause=cause, resource=self._get_sfn_resource(),
+            resourceType=self._get_sfn_resource_type())),
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -373,6 +385,50 @@ def _patch_parsing() -> None:
     # other's value. The object's identity is unique for as long as the program lives.
     eval_component.EvalComponent.heap_key = property(
         lambda self: f"{type(self).__name__}-{id(self)}")
+
+
+# ----------------------------------------------------------------------------------------
+# Context object timestamps
+# ----------------------------------------------------------------------------------------
+def aws_timestamp(moment: datetime.datetime) -> str:
+    """The context object's format: ``2023-11-21T06:27:31.545Z`` (UTC, milliseconds)."""
+    moment = moment.astimezone(datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _patch_context_timestamps() -> None:
+    """moto puts a datetime object in ``$$.Execution.StartTime`` (DescribeExecution of an
+    output holding it then fails with a 500) and ``isoformat()`` (microseconds, +00:00) in
+    ``$$.State.EnteredTime``; AWS gives both as ``2023-11-21T06:27:31.545Z``, and StartTime
+    equals DescribeExecution's startDate, so startDate is kept to milliseconds as well."""
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.asl.eval.states import ExecutionData, StateData
+    from moto.stepfunctions.parser.backend import execution_worker
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    moto_start = Execution.start
+    moto_details = Execution.get_start_execution_details
+
+    def start(self) -> None:
+        self.start_date = self.start_date.replace(microsecond=self.start_date.microsecond // 1000 * 1000)
+        moto_start(self)
+
+    def get_start_execution_details(self):
+        details = moto_details(self)
+        details.start_time = aws_timestamp(self.start_date)
+        return details
+
+    def state_data(EnteredTime: str, **fields: Any) -> StateData:  # noqa: N803 (moto's key)
+        return StateData(EnteredTime=aws_timestamp(datetime.datetime.fromisoformat(EnteredTime)), **fields)
+
+    def execution_data(**fields: Any) -> ExecutionData:
+        # AWS's $$.Execution also carries RedriveCount (0 until the execution is redriven).
+        return ExecutionData(**fields, RedriveCount=0)
+
+    Execution.start = start
+    Execution.get_start_execution_details = get_start_execution_details
+    state.StateData = state_data
+    execution_worker.ExecutionData = execution_data
 
 
 # ----------------------------------------------------------------------------------------
