@@ -26,7 +26,6 @@ from urllib.parse import quote_plus, unquote_plus
 
 import airspeed
 from airspeed import operators as _airspeed_ops
-from jsonpath_ng.exceptions import JsonPathParserError
 from jsonpath_ng.ext import parse as _parse_jsonpath
 
 __all__ = ["TemplateRequest", "render", "aws_context", "MappingTemplateError", "BodyNotJsonError"]
@@ -235,10 +234,6 @@ class JavaList(list):
         return True
 
 
-class JsonMap(JavaMap):
-    """An object from ``$input.path`` / ``$util.parseJson``: a Java map, whose lists print as JSON."""
-
-
 class JsonList(JavaList):
     """An array from ``$input.path`` / ``$util.parseJson``: prints as compact JSON (recorded)."""
 
@@ -247,8 +242,10 @@ class JsonList(JavaList):
 
 
 def _json_value(value: Any) -> Any:
+    """A parsed JSON value as API Gateway hands it to templates: objects are Java maps, arrays
+    print as JSON."""
     if isinstance(value, dict):
-        return JsonMap((k, _json_value(v)) for k, v in value.items())
+        return JavaMap((k, _json_value(v)) for k, v in value.items())
     if isinstance(value, list):
         return JsonList(_json_value(v) for v in value)
     return value
@@ -322,7 +319,7 @@ class _Input:
         document = self._document()
         try:
             expression = _jsonpath(path)
-        except (JsonPathParserError, Exception) as error:  # jsonpath_ng raises bare Exceptions too
+        except Exception as error:  # JsonPathParserError, or a bare Exception from jsonpath_ng's lexer
             raise MappingTemplateError(f"Invalid JSONPath {path!r}: {error}") from error
         matches = [match.value for match in expression.find(document)]
         if _INDEFINITE_PATH.search(path):
