@@ -3,7 +3,9 @@
 moto's interpreter (``StateTaskServiceApiGateway._eval_service_task``) sends the call with
 ``requests`` to ``{ApiEndpoint}/{Stage}/_user_request_/{Path}``, which for the AWS form of the
 endpoint (``<apiId>.execute-api.<region>.amazonaws.com``, no scheme) is not even a URL, and it
-fails every status but 200. ``install()`` replaces that one method: for an execute-api endpoint
+fails every status but 200; and it drops every parameter but ApiEndpoint and Method before the
+call (its list of supported parameters is short), so Stage, Path, Headers, QueryParameters and
+RequestBody never arrive. ``install()`` completes that list and replaces the one method: for an execute-api endpoint
 the request is served in-process by ``dataplane.handle`` (no socket, no rewrite of the
 definition); any 2xx succeeds with AWS's output shape (Headers as {name: [values]}, ResponseBody
 parsed when JSON, StatusCode, StatusText); other statuses fail the task as ``ApiGateway.<status>``
@@ -25,6 +27,9 @@ from werkzeug.wrappers import Request
 
 EXECUTE_API = re.compile(r"^(?:https?://)?(?P<api>[A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?::\d+)?/?$")
 BODY_METHODS = {"PATCH", "POST", "PUT"}
+# The Parameters of apigateway:invoke in AWS's Step Functions documentation.
+INVOKE_PARAMETERS = {"ApiEndpoint", "Method", "Headers", "Stage", "Path", "QueryParameters", "RequestBody",
+                     "AllowNullValues", "AuthType"}
 
 _installed = False
 
@@ -38,13 +43,14 @@ def install() -> None:
     )
 
     service = module.StateTaskServiceApiGateway
+    service._SUPPORTED_API_PARAM_BINDINGS = {module.SupportedApiCalls.invoke: INVOKE_PARAMETERS}
     moto_eval = service._eval_service_task
 
     def _eval_service_task(self: Any, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
-                           task_credentials: Any) -> None:
+                           *args: Any, **kwargs: Any) -> None:
         endpoint = EXECUTE_API.match(str(normalised_parameters.get("ApiEndpoint", "")))
         if endpoint is None:
-            return moto_eval(self, env, resource_runtime_part, normalised_parameters, task_credentials)
+            return moto_eval(self, env, resource_runtime_part, normalised_parameters, *args, **kwargs)
         parameters = normalised_parameters
         method = str(parameters["Method"]).upper()
         headers = service._headers_of(parameters) or {}
