@@ -148,7 +148,8 @@ def test_passthrough_behavior(aws, sandbox, passthrough, templates, content_type
 
 def test_customised_gateway_responses(aws, sandbox):
     api = RestApi(aws, sandbox)
-    api.mock("/x", "GET")
+    api.method("/strict", "POST", integration={"type": "MOCK", "passthroughBehavior": "NEVER",
+                                               "requestTemplates": {"application/json": '{"statusCode": 200}'}})
     api.client.put_gateway_response(
         restApiId=api.id, responseType="MISSING_AUTHENTICATION_TOKEN", statusCode="404",
         responseParameters={"gatewayresponse.header.X-Why": "'no such route'"},
@@ -160,5 +161,6 @@ def test_customised_gateway_responses(aws, sandbox):
     assert response.status_code == 404
     assert response.headers["X-Why"] == "no such route"
     assert response.json() == {"error": "Missing Authentication Token", "t": "MISSING_AUTHENTICATION_TOKEN"}
-    unsupported = api.call("GET", "/x", headers={"Content-Type": "text/plain"})
-    assert unsupported.status_code == 200  # WHEN_NO_MATCH passes text through to the MOCK
+    unsupported = api.call("POST", "/strict", data="text", headers={"Content-Type": "text/plain"})
+    assert unsupported.status_code == 415  # DEFAULT_4XX set no status: the type's own stays
+    assert unsupported.json() == {"custom4xx": "Unsupported Media Type"}
