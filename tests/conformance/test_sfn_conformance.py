@@ -41,19 +41,6 @@ def case_id(case: dict) -> str:
     return f"{case['id']:02d}-{case['name']}"
 
 
-# apigateway/sfn_invoke.py (the data plane's apigateway:invoke) names its fourth parameter
-# task_credentials; moto passes it as state_credentials=, so every call fails with a TypeError.
-# Reported to its owner; non-strict so the cases show XPASS as soon as it is fixed.
-API_INVOKE_KNOWN_BUG = pytest.mark.xfail(
-    strict=False, reason="sfn_invoke._eval_service_task takes task_credentials, moto passes state_credentials")
-
-
-def params(cases: list[dict]) -> list:
-    return [pytest.param(case, id=case_id(case),
-                         marks=[API_INVOKE_KNOWN_BUG] if "rest_api" in case.get("requires", {}) else [])
-            for case in cases]
-
-
 # --- what a case needs ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -207,7 +194,7 @@ def assert_output(case: dict, expected: Any, actual: Any) -> None:
 
 # --- the cases -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", params(CASES))
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_case(case: dict, aws, sandbox, role, request) -> None:
     definition, input_value, names = prepare(case, aws, sandbox, request)
     sfn = aws("stepfunctions")
