@@ -334,7 +334,11 @@ class Worker:
 
     def exit_description(self) -> str:
         """How Go's os/exec (AWS's runtime manager) words a process end."""
-        code = self.process.wait(timeout=2)
+        try:
+            code = self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:  # it closed its answer pipe but lives on: end it
+            self.kill()
+            code = self.process.wait()
         if code >= 0:
             return f"exit status {code}"
         try:
@@ -366,6 +370,8 @@ class Pool:
                     raise TooManyRequestsException(reserved)
                 self.condition.wait()
             self.busy += 1
+            while self.idle and not self.idle[-1].alive:  # died while idle (a stray os._exit)
+                retired.append(self.idle.pop())
             # the most recently used idle worker, so that the others can idle out; else a new one
             worker = self.idle.pop() if self.idle else None
         for old in retired:
