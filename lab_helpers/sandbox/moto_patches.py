@@ -5,18 +5,22 @@ Each patch is small and says why it exists; the modules named here hold the code
   sandbox's own worker-process runtime (``lambda_runtime``).
 - moto rebuilds ~1,600 AWS managed IAM policies from one large JSON text for each of
   six partitions at every reset (1.5 s): ``_fast_managed_policies`` parses it once.
+- moto's reset re-initialises every backend of every account and region it has seen, and
+  then throws them all away (seconds after a long session): ``_reset_by_forgetting``
+  only throws them away; each is built again, empty, on its next use.
 - moto lists its own package directory on disk and introspects the response class on
   every request (~1 ms of a ~2 ms PutItem): ``_cache_dispatch_lookups`` memoises both.
 - moto's Step Functions interpreter is switched on, and its gaps against AWS are closed
   in ``stepfunctions`` (execution names, StartSyncExecution, Task calls that reach the
   sandbox in-process, parsed definitions cached).
+- moto's API Gateway serves the live API rather than what was deployed, and its
+  ``apigateway:invoke`` Task drops Stage/Path/RequestBody: fixed in ``apigateway``.
 """
 from __future__ import annotations
 
 import json
 import os
 
-from werkzeug.wrappers import Request, Response
 
 
 def install(port: int) -> None:
@@ -34,12 +38,20 @@ def install(port: int) -> None:
     from moto.iam.models import IAMBackend
 
     IAMBackend._init_aws_policies = _fast_managed_policies
+    from moto.core.base_backend import BackendDict
+
+    BackendDict.reset = classmethod(_reset_by_forgetting)
     _cache_dispatch_lookups()
 
     from . import lambda_runtime, stepfunctions
 
     lambda_runtime.install(port)
     stepfunctions.install(port)
+
+    from . import apigateway
+
+    # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
+    apigateway.install()
 
 
 def extra_operations() -> list:
@@ -95,3 +107,13 @@ def _cache_dispatch_lookups() -> None:
         moto.core.responses.method_names_from_class = functools.lru_cache(maxsize=None)(
             moto.core.responses.method_names_from_class
         )
+
+
+def _reset_by_forgetting(cls) -> None:
+    """``BackendDict.reset`` without re-initialising the backends it is about to discard."""
+    from moto.core.base_backend import backend_lock
+
+    with backend_lock:
+        for backend in cls._instances:
+            backend.clear()
+        cls._instances.clear()

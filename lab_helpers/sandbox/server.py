@@ -3,8 +3,8 @@
 Requests are routed, in order, to:
 1. the sandbox's own control routes under ``/_sandbox/`` (health, reset, shutdown, access log);
 2. the API Gateway data plane (REST API invoke URLs in LocalStack's three forms);
-3. operations moto lacks or gets wrong, answered by the sandbox (``extra_operations``);
-4. moto's own dispatcher, for every other AWS API call.
+3. the AWS API dispatcher (``awsapi``): operations moto lacks or gets wrong, answered by the
+   sandbox, then moto's own dispatcher for every other AWS API call.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import os
 import re
 import threading
 import time
-from typing import Callable, Iterable
+from typing import Iterable
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -33,24 +33,17 @@ EXECUTE_API_HOST = re.compile(
     r"^(?P<api>[a-z0-9]+)\.execute-api\.(localhost\.localstack\.cloud|[a-z0-9-]+\.amazonaws\.com)(:\d+)?$"
 )
 
-# A handler answers a request or returns None to let the next one try.
-Handler = Callable[[Request], "Response | None"]
-
-
 class SandboxApp:
     """The WSGI application: sandbox routes first, moto for the rest."""
 
     def __init__(self, port: int):
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-        from . import moto_patches
+        from . import awsapi, moto_patches
 
         self.port = port
         self.started = time.time()
         moto_patches.install(port)
-        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.aws_api = awsapi.app()
         self.shutdown_requested = threading.Event()
-        self.extra_operations: list[Handler] = moto_patches.extra_operations()
 
     # -- routing ------------------------------------------------------------------------
     def __call__(self, environ, start_response) -> Iterable[bytes]:
@@ -64,13 +57,7 @@ class SandboxApp:
             api_id, stage, api_path = target
             request = Request(environ)
             return dataplane.handle(request, api_id, stage, api_path)(environ, start_response)
-        if self.extra_operations and environ.get("REQUEST_METHOD") == "POST":
-            request = Request(environ)
-            for handler in self.extra_operations:
-                response = handler(request)
-                if response is not None:
-                    return response(environ, start_response)
-        return self.moto(environ, start_response)
+        return self.aws_api(environ, start_response)
 
     @staticmethod
     def execute_api_target(environ) -> tuple[str, str, str] | None:

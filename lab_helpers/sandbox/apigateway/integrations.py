@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 import requests
-from werkzeug.wrappers import Request
 
 from .deployments import Integration
 from .gatewayresponses import GatewayError
@@ -130,40 +128,11 @@ def _call_service_path(service: str, path: str, call: Call, region: str) -> Back
                                dict(call.request.headers), call.request.body)
 
 
-class _ServiceApp:
-    """The sandbox's AWS API handlers in the order ``server.py`` tries them: the sandbox's own
-    operations (StartSyncExecution...), then moto. Built once, on first use."""
-
-    def __init__(self) -> None:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-        from .. import moto_patches
-
-        self.extra = moto_patches.extra_operations()
-        self.moto = DomainDispatcherApplication(create_backend_app)
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self.extra and environ["REQUEST_METHOD"] == "POST":
-            request = Request(environ)
-            for handler in self.extra:
-                response = handler(request)
-                if response is not None:
-                    return response(environ, start_response)
-            environ["wsgi.input"].seek(0)
-        return self.moto(environ, start_response)
-
-
-_service_app: _ServiceApp | None = None
-_service_app_lock = threading.Lock()
-
-
 def dispatch_in_process(service: str, region: str, method: str, path: str, query: dict[str, str],
                         headers: dict[str, str], body: bytes) -> BackendResponse:
     """One AWS API request, answered by this process's WSGI handlers (no socket)."""
-    global _service_app
-    if _service_app is None:
-        with _service_app_lock:
-            _service_app = _service_app or _ServiceApp()
+    from .. import awsapi
+
     environ = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path,
         "QUERY_STRING": urlencode(query), "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
@@ -187,7 +156,7 @@ def dispatch_in_process(service: str, region: str, method: str, path: str, query
         started["status"] = int(status.split(" ", 1)[0])
         started["headers"] = dict(response_headers)
 
-    chunks = _service_app(environ, start_response)
+    chunks = awsapi.app()(environ, start_response)
     try:
         payload = b"".join(chunks)
     finally:

@@ -1,0 +1,47 @@
+"""The sandbox's AWS API dispatcher, one per process: the sandbox's own operations first
+(``moto_patches.extra_operations()``), then moto's dispatcher for everything else.
+
+The HTTP server routes AWS API calls here, and so do in-process callers (API Gateway AWS
+integrations), so both see exactly the same services.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterable
+
+from werkzeug.wrappers import Request
+
+_app: "AwsApiApp | None" = None
+_lock = threading.Lock()
+
+
+class AwsApiApp:
+    """WSGI app for AWS API requests. Extra handlers decide from the path and headers alone,
+    so a request they decline still has its body unread for moto."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        from . import moto_patches
+
+        self.extra_operations = moto_patches.extra_operations()
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "POST":
+            request = Request(environ)
+            for handler in self.extra_operations:
+                response = handler(request)
+                if response is not None:
+                    return response(environ, start_response)
+        return self.moto(environ, start_response)
+
+
+def app() -> AwsApiApp:
+    """The process's dispatcher, built on first use (after ``moto_patches.install``)."""
+    global _app
+    if _app is None:
+        with _lock:
+            if _app is None:
+                _app = AwsApiApp()
+    return _app
