@@ -16,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "serve":
+        # jsonschema imports rfc3987_syntax when it is installed (JupyterLab's dependencies bring it),
+        # and that builds 38 grammars at import: seconds of start-up, for an "iri" format check
+        # that API Gateway's draft-4 models never use. The server process does without it.
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
         from .server import serve
 
         serve(args.port)
