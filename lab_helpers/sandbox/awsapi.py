@@ -6,10 +6,17 @@ integrations), so both see exactly the same services.
 """
 from __future__ import annotations
 
+import os
+import re
 import threading
 from typing import Any, Iterable
 
 from werkzeug.wrappers import Request
+
+# SigV4: "Credential=<access key>/<date>/<region>/<service>/aws4_request". The signature is not checked.
+CREDENTIAL_SCOPE = re.compile(
+    r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+DEFAULT_ACCOUNT_ID = "123456789012"
 
 _app: "AwsApiApp | None" = None
 _lock = threading.Lock()
@@ -28,6 +35,12 @@ class AwsApiApp:
         self.moto = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        from . import moto_patches
+
+        if not moto_patches.deferred_installed():
+            scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+            if scope and scope["service"] in moto_patches.DEFERRED_SERVICES:
+                moto_patches.install_deferred()
         if environ.get("REQUEST_METHOD") == "POST":
             request = Request(environ)
             for handler in self.extra_operations:
@@ -45,3 +58,14 @@ def app() -> AwsApiApp:
             if _app is None:
                 _app = AwsApiApp()
     return _app
+
+
+def caller_account_and_region(request: Request) -> tuple[str, str]:
+    """The account as moto derives it (env, header, then the access key) and the signed region."""
+    from moto.iam.models import get_account_id_from
+
+    scope = CREDENTIAL_SCOPE.search(request.headers.get("Authorization", ""))
+    region = scope["region"] if scope else "us-east-1"
+    account_id = (os.environ.get("MOTO_ACCOUNT_ID") or request.headers.get("x-moto-account-id")
+                  or (get_account_id_from(scope["key"]) if scope else DEFAULT_ACCOUNT_ID))
+    return account_id, region

@@ -41,6 +41,8 @@ from urllib.parse import unquote
 from moto.awslambda.exceptions import LambdaClientError
 from werkzeug.wrappers import Request, Response
 
+from . import awsapi
+
 WORKER_PY = Path(__file__).with_name("lambda_worker.py")
 WORKER_JS = Path(__file__).with_name("lambda_worker.js")
 PHASE_END = b"\0LAB-LAMBDA-PHASE-END\0\n"  # written by the workers after each phase's logs
@@ -51,7 +53,6 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 # From the host environment, only what a process needs to run at all reaches a handler.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
-CREDENTIAL_SCOPE = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/]+)/")
 
 _port = 0
 _pools: dict[tuple, "Pool"] = {}
@@ -604,24 +605,13 @@ def handle_invoke_request(request: Request) -> Response | None:
     match = INVOKE_PATH.match(request.path)
     if match is None:
         return None
-    account_id, region = caller_account_and_region(request)
+    account_id, region = awsapi.caller_account_and_region(request)
     status, headers, body = invoke_function(
         account_id, region, unquote(match["name"]), request.get_data(),
         request.headers.get("X-Amz-Invocation-Type", "RequestResponse"),
         request.args.get("Qualifier"), log_type=request.headers.get("X-Amz-Log-Type"),
         client_context=decode_client_context(request.headers.get("X-Amz-Client-Context")))
     return Response(body, status=status, headers=headers)
-
-
-def caller_account_and_region(request: Request) -> tuple[str, str]:
-    """The account as moto derives it (env, header, then the access key) and the signed region."""
-    from moto.iam.models import get_account_id_from
-
-    scope = CREDENTIAL_SCOPE.search(request.headers.get("Authorization", ""))
-    region = scope["region"] if scope else "us-east-1"
-    account_id = (os.environ.get("MOTO_ACCOUNT_ID") or request.headers.get("x-moto-account-id")
-                  or (get_account_id_from(scope["key"]) if scope else DEFAULT_ACCOUNT_ID))
-    return account_id, region
 
 
 def decode_client_context(header: str | None) -> str | None:

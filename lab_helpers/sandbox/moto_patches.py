@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 
 
@@ -43,15 +44,40 @@ def install(port: int) -> None:
     BackendDict.reset = classmethod(_reset_by_forgetting)
     _cache_dispatch_lookups()
 
-    from . import lambda_runtime, stepfunctions
+    from . import lambda_runtime
 
     lambda_runtime.install(port)
-    stepfunctions.install(port)
+    global _port
+    _port = port
 
-    from . import apigateway
 
-    # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
-    apigateway.install()
+# The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
+# every service it can call, Batch and with it all of EC2) and API Gateway's models: about
+# 2 s. The server starts without them, warms them in the background, and any request for
+# these services (by its signing name) waits until they are in.
+DEFERRED_SERVICES = frozenset({"states", "apigateway", "execute-api"})
+_port = 0
+_deferred_done = threading.Event()
+_deferred_lock = threading.Lock()
+
+
+def deferred_installed() -> bool:
+    return _deferred_done.is_set()
+
+
+def install_deferred() -> None:
+    """Install the Step Functions and API Gateway patches once; callers wait until they are in."""
+    if _deferred_done.is_set():
+        return
+    with _deferred_lock:
+        if _deferred_done.is_set():
+            return
+        from . import apigateway, stepfunctions
+
+        stepfunctions.install(_port)
+        # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
+        apigateway.install()
+        _deferred_done.set()
 
 
 def extra_operations() -> list:

@@ -19,7 +19,7 @@ from typing import Iterable
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from . import DEFAULT_PORT
+from . import DEFAULT_PORT, moto_patches
 
 log = logging.getLogger("lab_helpers.sandbox")
 
@@ -37,7 +37,7 @@ class SandboxApp:
     """The WSGI application: sandbox routes first, moto for the rest."""
 
     def __init__(self, port: int):
-        from . import awsapi, moto_patches
+        from . import awsapi
 
         self.port = port
         self.started = time.time()
@@ -55,6 +55,7 @@ class SandboxApp:
             from .apigateway import dataplane
 
             api_id, stage, api_path = target
+            moto_patches.install_deferred()
             request = Request(environ)
             return dataplane.handle(request, api_id, stage, api_path)(environ, start_response)
         return self.aws_api(environ, start_response)
@@ -115,14 +116,20 @@ def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
     """Run the sandbox in the foreground until interrupted or asked to shut down."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
+    class SandboxRequestHandler(MotoRequestHandler):
+        # HTTP/1.1 keeps clients' connections open between calls (moto's handler says 1.0).
+        protocol_version = "HTTP/1.1"
+
+        def log_request(self, code: object = "-", size: object = "-") -> None:
+            """No line per request: a load test would spend its time formatting them."""
+
     logging.basicConfig(level=os.environ.get("LAB_SANDBOX_LOG_LEVEL", "WARNING"))
     app = SandboxApp(port)
-    # HTTP/1.1 keeps clients' connections open between calls (moto's handler says 1.0).
-    MotoRequestHandler.protocol_version = "HTTP/1.1"
-    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(host, port, app, threaded=True, request_handler=SandboxRequestHandler)
     server.daemon_threads = True
     watcher = threading.Thread(target=_stop_when_asked, args=(app, server), daemon=True)
     watcher.start()
+    threading.Thread(target=moto_patches.install_deferred, name="warm-up", daemon=True).start()
     print(f"sandbox listening on http://{host}:{port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -183,7 +183,6 @@ def start_sync_execution(backend, state_machine_arn: str, name: str | None = Non
 # ----------------------------------------------------------------------------------------
 # The HTTP side: operations moto lacks
 # ----------------------------------------------------------------------------------------
-_CREDENTIAL = re.compile(r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/]+)/")
 
 
 def handle_operation(request: Request) -> Response | None:
@@ -194,13 +193,11 @@ def handle_operation(request: Request) -> Response | None:
     """
     if request.headers.get("X-Amz-Target") != "AWSStepFunctions.StartSyncExecution":
         return None
-    from moto.iam.models import get_account_id_from
     from moto.stepfunctions.responses import get_backend
 
-    match = _CREDENTIAL.search(request.headers.get("Authorization", ""))
-    access_key, region = (match["key"], match["region"]) if match else ("", "us-east-1")
-    account = (os.environ.get("MOTO_ACCOUNT_ID") or request.headers.get("x-moto-account-id")
-               or get_account_id_from(access_key))
+    from . import awsapi
+
+    account, region = awsapi.caller_account_and_region(request)
     try:
         body = json.loads(request.get_data() or b"{}")
         if not isinstance(body, dict) or not isinstance(body.get("stateMachineArn"), str):
