@@ -1,34 +1,93 @@
 """Helpers the workshop notebooks call: ``import lab_helpers as lab``.
 
 Importing makes no network call; the first AWS call finds the backend (``LAB_BACKEND``) and,
-on the default sandbox backend, starts the sandbox if none is running.
+on the default sandbox backend, starts the sandbox if none is running. Each name is imported
+from its module on first use (PEP 562), so ``import lab_helpers`` and ``python -m
+lab_helpers.sandbox`` stay fast: boto3, pandas and matplotlib load when a helper needs them.
 """
 from __future__ import annotations
 
-from .apigateway import ORDER_MODEL, ensure_orders_api, invoke_url, orders_api_methods
-from .backend import account_id, arn, client, describe_backend, endpoint_url, tags
-from .cleanup import delete_everything
-from .config import LabConfigError, Names, names, settings
-from .diagram import draw_workflow
-from .dynamodb import (PRODUCTS, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items,
-                       seed_products, to_dynamodb)
-from .httpclient import HttpResult, get, post_json
-from .iam import (BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy,
-                  role_policy, states_policy, trust_policy)
-from .lambdas import build_zip, ensure_function, ensure_workshop_functions, invoke
-from .stepfunctions import (ensure_order_workflow, ensure_state_machine, execution_history_table,
-                            list_executions_table, load_definition, run_and_wait, wait_for_execution,
-                            workflow_substitutions)
-from .workshop import Workshop, ensure_workshop
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "BASIC_EXECUTION_POLICY", "HttpResult", "LabConfigError", "Names", "ORDER_MODEL", "PRODUCTS", "Workshop",
-    "account_id", "apigateway_policy", "arn", "build_zip", "client", "delete_everything", "describe_backend",
-    "draw_workflow", "endpoint_url", "ensure_function", "ensure_order_workflow", "ensure_orders_api",
-    "ensure_role", "ensure_state_machine", "ensure_table", "ensure_workshop", "ensure_workshop_functions",
-    "ensure_workshop_roles", "ensure_workshop_tables", "execution_history_table", "from_dynamodb", "get",
-    "get_item", "invoke", "invoke_url", "lambda_policy", "list_executions_table", "load_definition", "names",
-    "orders_api_methods", "post_json", "role_policy", "run_and_wait", "scan_items", "seed_products",
-    "settings", "states_policy", "tags", "to_dynamodb", "trust_policy", "wait_for_execution",
-    "workflow_substitutions",
-]
+# name -> the module (in this package) that defines it
+_EXPORTS: dict[str, str] = {
+    "ORDER_MODEL": "apigateway",
+    "ensure_orders_api": "apigateway",
+    "invoke_url": "apigateway",
+    "orders_api_methods": "apigateway",
+    "account_id": "backend",
+    "arn": "backend",
+    "client": "backend",
+    "describe_backend": "backend",
+    "endpoint_url": "backend",
+    "tags": "backend",
+    "delete_everything": "cleanup",
+    "LabConfigError": "config",
+    "Names": "config",
+    "names": "config",
+    "settings": "config",
+    "draw_workflow": "diagram",
+    "PRODUCTS": "dynamodb",
+    "ensure_table": "dynamodb",
+    "ensure_workshop_tables": "dynamodb",
+    "from_dynamodb": "dynamodb",
+    "get_item": "dynamodb",
+    "scan_items": "dynamodb",
+    "seed_products": "dynamodb",
+    "to_dynamodb": "dynamodb",
+    "HttpResult": "httpclient",
+    "get": "httpclient",
+    "post_json": "httpclient",
+    "BASIC_EXECUTION_POLICY": "iam",
+    "apigateway_policy": "iam",
+    "ensure_role": "iam",
+    "ensure_workshop_roles": "iam",
+    "lambda_policy": "iam",
+    "role_policy": "iam",
+    "states_policy": "iam",
+    "trust_policy": "iam",
+    "build_zip": "lambdas",
+    "ensure_function": "lambdas",
+    "ensure_workshop_functions": "lambdas",
+    "invoke": "lambdas",
+    "ensure_order_workflow": "stepfunctions",
+    "ensure_state_machine": "stepfunctions",
+    "execution_history_table": "stepfunctions",
+    "list_executions_table": "stepfunctions",
+    "load_definition": "stepfunctions",
+    "run_and_wait": "stepfunctions",
+    "wait_for_execution": "stepfunctions",
+    "workflow_substitutions": "stepfunctions",
+    "Workshop": "workshop",
+    "ensure_workshop": "workshop",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lab_helpers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
+    from .apigateway import ORDER_MODEL, ensure_orders_api, invoke_url, orders_api_methods  # noqa: F401
+    from .backend import account_id, arn, client, describe_backend, endpoint_url, tags  # noqa: F401
+    from .cleanup import delete_everything  # noqa: F401
+    from .config import LabConfigError, Names, names, settings  # noqa: F401
+    from .diagram import draw_workflow  # noqa: F401
+    from .dynamodb import PRODUCTS, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items, seed_products, to_dynamodb  # noqa: F401
+    from .httpclient import HttpResult, get, post_json  # noqa: F401
+    from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
+    from .lambdas import build_zip, ensure_function, ensure_workshop_functions, invoke  # noqa: F401
+    from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
+    from .workshop import Workshop, ensure_workshop  # noqa: F401
