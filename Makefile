@@ -6,9 +6,12 @@ PORT   ?= 4599
 
 .PHONY: venv lab test unit notebooks-test notebooks bench sandbox-start sandbox-stop clean
 
+# The .pth file puts the repo on the venv's path, so notebook kernels (which run in notebooks/)
+# import lab_helpers without an install step.
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -c "import site, sys; open(site.getsitepackages()[0] + '/api-composition-kit.pth', 'w').write(sys.argv[1] + '\n')" "$(CURDIR)"
 	touch $@
 
 venv: $(VENV)/.installed

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lab_helpers.sandbox import control  # noqa: E402
+from lab_helpers.sandbox.stepfunctions import TIME_SCALE_ENV  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -28,6 +29,8 @@ def free_port() -> int:
 def sandbox(tmp_path_factory):
     """A running sandbox: yields its endpoint URL; stopped (with its workers) at the end."""
     os.environ["LAB_SANDBOX_HOME"] = str(tmp_path_factory.mktemp("sandbox-home"))
+    # Retry and Wait delays run 100x faster, so the AWS-recorded retry cases take milliseconds.
+    os.environ[TIME_SCALE_ENV] = "0.01"
     port = free_port()
     url = control.start(port)
     yield url

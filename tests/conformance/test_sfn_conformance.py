@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import time
 import uuid
@@ -22,10 +21,8 @@ from typing import Any
 import pytest
 import requests
 
-from lab_helpers.sandbox.stepfunctions import TIME_SCALE_ENV
 
 # Read by the session's sandbox when it starts (after collection): 1 s of Retry interval = 10 ms.
-os.environ.setdefault(TIME_SCALE_ENV, "0.01")
 
 CASES: list[dict] = json.loads((Path(__file__).parent / "sfn_cases.json").read_text())["cases"]
 REGION = "us-east-1"
@@ -212,7 +209,7 @@ def test_case(case: dict, aws, sandbox, role, request) -> None:
 
     names.update({
         "<ExecArnPart_0idx>": execution_name, "<ArnPart_0idx>": machine_name, "snf_role_arn": ROLE,
-        f"arn:<partition>:states:<region>:111111111111:": f"arn:aws:states:{REGION}:{ACCOUNT}:",
+        "arn:<partition>:states:<region>:111111111111:": f"arn:aws:states:{REGION}:{ACCOUNT}:",
     })
     assert answer["status"] == case["expected_status"], (answer.get("error"), answer.get("cause"))
     if "expected_output" in case:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -11,11 +10,9 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from lab_helpers.sandbox.stepfunctions import TIME_SCALE_ENV
 
 # Retry intervals and Wait states run at 1/100 of their time in this session's sandbox
 # (read when the session's sandbox starts, after collection).
-os.environ.setdefault(TIME_SCALE_ENV, "0.01")
 
 ROLE = "arn:aws:iam::123456789012:role/sfn-test"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
