@@ -52,3 +52,13 @@ def percentile(values: list[float], pct: float) -> float:
 def summary(values_ms: list[float]) -> str:
     return (f"median {statistics.median(values_ms):.1f} ms, p99 {percentile(values_ms, 99):.1f} ms "
             f"(n={len(values_ms)})")
+
+
+def cpu_seconds(port: int) -> float:
+    """CPU time (user + system) of the sandbox process so far (Linux; elsewhere 0)."""
+    try:
+        pid = int((control.state_dir() / f"sandbox-{port}.pid").read_text())
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0

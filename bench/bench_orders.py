@@ -1,0 +1,85 @@
+"""The recipe end to end: orders/s through POST /orders until each workflow has SUCCEEDED.
+
+The workshop's own stack, deployed by ``lab_helpers.ensure_workshop`` on a sandbox of the
+benchmark's own: POST /orders (request validator + StartExecution mapping template) starts the
+order workflow (2 Lambda tasks, 2 Choices, a DynamoDB reservation, a Parallel saving the order
+and its audit record). 8 clients, each: POST an order, then DescribeExecution every 25 ms until
+the execution ends. Target (design): at least 100 orders/s on 2 cores.
+
+    python bench/bench_orders.py [orders]   (default 600)
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+
+import requests
+from common import client, cpu_seconds, own_sandbox, percentile
+
+CLIENTS = 8
+POLL_SECONDS = 0.025
+
+
+def order(number: int) -> dict:
+    return {"orderId": f"bench-{number:06d}", "userId": "bench-user",
+            "items": [{"productId": "prod-1", "quantity": 2}, {"productId": "prod-2", "quantity": 1}]}
+
+
+def run(endpoint: str, api_url: str, first: int, count: int) -> tuple[float, list[float], dict[str, int]]:
+    """POST ``count`` orders across the clients; return (seconds, POST-to-end ms, outcome counts)."""
+    latencies: list[float] = []
+    outcomes: dict[str, int] = {}
+    lock = threading.Lock()
+    numbers = iter(range(first, first + count))
+
+    def one_client() -> None:
+        http, sfn = requests.Session(), client(endpoint, "stepfunctions")
+        while True:
+            with lock:
+                number = next(numbers, None)
+            if number is None:
+                return
+            started = time.perf_counter()
+            answer = http.post(f"{api_url}/orders", json=order(number), timeout=30)
+            outcome = f"HTTP {answer.status_code}"
+            if answer.status_code == 200:
+                arn = answer.json()["executionArn"]
+                while (outcome := sfn.describe_execution(executionArn=arn)["status"]) == "RUNNING":
+                    time.sleep(POLL_SECONDS)
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+    threads = [threading.Thread(target=one_client) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, outcomes
+
+
+def main(orders: int = 600) -> dict:
+    with own_sandbox() as (endpoint, port):
+        os.environ.update(AWS_ENDPOINT_URL=endpoint, LAB_BACKEND="sandbox")
+        import lab_helpers as lab
+
+        api_url = lab.ensure_workshop(upto=5).api_url
+        _, _, warm = run(endpoint, api_url, 0, 2 * CLIENTS)  # Lambda workers started, templates compiled
+        if warm != {"SUCCEEDED": 2 * CLIENTS}:
+            raise SystemExit(f"warm-up orders did not all succeed: {warm}")
+        cpu_before = cpu_seconds(port)
+        seconds, latencies, outcomes = run(endpoint, api_url, 2 * CLIENTS, orders)
+        cpu_ms = (cpu_seconds(port) - cpu_before) / orders * 1000
+        sample = lab.get(f"{api_url}/orders/{order(2 * CLIENTS)['orderId']}/status").body
+    print(f"POST /orders -> workflow SUCCEEDED, {CLIENTS} clients: {orders / seconds:.1f} orders/s; "
+          f"latency p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms; "
+          f"sandbox CPU {cpu_ms:.1f} ms per order (Lambda workers not counted); outcomes {outcomes}; "
+          f"a saved order reads {sample}", flush=True)
+    return {"orders_per_second": orders / seconds, "latencies_ms": latencies, "outcomes": outcomes}
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 600)
