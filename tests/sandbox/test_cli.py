@@ -42,10 +42,38 @@ def test_start_status_reset_stop(tmp_path, monkeypatch):
     assert reset.returncode == 0, reset.stderr
     assert ddb.list_tables()["TableNames"] == []
 
+    worker_pid = invoke_a_function(first.stdout.strip())  # a warm Lambda worker is alive
+    assert worker_pid != pid and process_alive(worker_pid)
+
     assert run_cli("stop", "--port", port).returncode == 0
     assert run_cli("status", "--port", port).returncode == 1
-    time.sleep(0.2)
-    assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+    time.sleep(0.3)
+    assert not process_alive(pid) and not process_alive(worker_pid), "stop left a process behind"
+
+
+def invoke_a_function(endpoint: str) -> int:
+    """Deploy a handler that answers its own pid, invoke it, return that pid."""
+    import io
+    import json
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("app.py", "import os\ndef handler(event, context):\n    return os.getpid()\n")
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    role = boto3.client("iam", **kw).create_role(RoleName="cli-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam = boto3.client("lambda", **kw)
+    lam.create_function(FunctionName="pid", Runtime="python3.11", Role=role, Handler="app.handler",
+                        Code={"ZipFile": archive.getvalue()})
+    return json.loads(lam.invoke(FunctionName="pid")["Payload"].read())
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "zombie" not in status.read().lower()
+    except FileNotFoundError:
+        return False
 
 
 def test_binds_loopback_only(sandbox_port):
