@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 4599
+# JupyterLab refuses to start as root (common in containers) unless told it may.
+JUPYTER_LAB := $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: venv lab test unit notebooks-test notebooks bench sandbox-start sandbox-stop clean
 
@@ -16,10 +18,14 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
-## make lab: start the sandbox and open JupyterLab on the notebooks
+## make lab: start the sandbox and open JupyterLab on the notebooks (LAB_BACKEND=localstack|aws: no sandbox)
 lab: venv
+ifeq ($(filter-out sandbox,$(LAB_BACKEND)),)
 	$(PY) -m lab_helpers.sandbox start --port $(PORT)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(PORT) $(JUPYTER_LAB)
+else
+	$(JUPYTER_LAB)
+endif
 
 ## make test: unit, sandbox and conformance tests, then every notebook with nbval
 test: venv unit notebooks-test
