@@ -112,6 +112,11 @@ def _source_value(source: str, request: MethodRequest, context: dict[str, Any],
         if where == "body":
             return _body_value(request.body, name)
         return None
+    return context_or_stage_value(source, context, stage_variables)
+
+
+def context_or_stage_value(source: str, context: dict, stage_variables: dict[str, str]) -> str | None:
+    """A ``context.a.b`` or ``stageVariables.x`` mapping source (request and response mappings)."""
     if source.startswith("context."):
         value: Any = context
         for part in source[len("context."):].split("."):

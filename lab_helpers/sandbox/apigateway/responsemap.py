@@ -13,7 +13,7 @@ from . import vtl
 from .deployments import Integration, IntegrationResponse
 from .gatewayresponses import GatewayError
 from .integrations import BackendResponse
-from .mapping import MethodRequest, template_request
+from .mapping import MethodRequest, context_or_stage_value, template_request
 
 
 def select(integration: Integration, backend: BackendResponse, is_lambda: bool) -> IntegrationResponse:
@@ -78,11 +78,4 @@ def _source_value(source: str, backend: BackendResponse, context: dict[str, Any]
         if value is None:
             return None
         return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-    if source.startswith("context."):
-        value = context
-        for part in source[len("context."):].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        return None if value is None else str(value)
-    if source.startswith("stageVariables."):
-        return stage_variables.get(source[len("stageVariables."):])
-    return None
+    return context_or_stage_value(source, context, stage_variables)
