@@ -17,8 +17,10 @@ Each patch below closes one gap against AWS or removes one avoidable cost, and s
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
+import io
 import json
 import math
 import os
@@ -29,7 +31,7 @@ import time
 import uuid
 from typing import Any
 
-from moto.core.exceptions import AWSError, JsonRESTError
+from moto.core.exceptions import AWSError, HTTPException, JsonRESTError
 from moto.stepfunctions.exceptions import InvalidArn, InvalidExecutionInput, InvalidName
 from werkzeug.wrappers import Request, Response
 
@@ -58,6 +60,7 @@ def install(port: int) -> None:
         _patch_context_timestamps()
         _patch_time_scale(float(os.environ.get(TIME_SCALE_ENV) or 1.0))
         _patch_thread_registry()
+        _patch_inline_tasks()
         _installed = True
 
 
@@ -131,8 +134,6 @@ def _refuse_express_arn(execution_arn: str) -> None:
 def _new_execution(backend, state_machine, name: str, execution_input: str | None,
                    trace_header: str | None, sync: bool = False):
     """An Express execution (``arn:...:express:{machine}:{name}:{uuid}``), not stored."""
-    import copy
-
     from moto.stepfunctions.parser.backend.execution import Execution, SyncExecution
 
     input_text = "{}" if execution_input is None else execution_input
@@ -283,9 +284,113 @@ def _new_in_process_client(service: str, region: str):
 
 def _patch_task_clients() -> None:
     import moto.stepfunctions.parser.asl.parse.preprocessor  # noqa: F401 (imports every Task)
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+        StateTaskServiceDynamoDB,
+    )
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     _rebind("boto_client_for", boto_client.boto_client_for, task_client)
+
+    def eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+        # moto: getattr(client, api_action)(**parameters), then drops ResponseMetadata.
+        response = dynamodb_call(resource_runtime_part.region, self._get_boto_service_action(),
+                                 normalised_parameters)
+        response.pop("ResponseMetadata", None)
+        env.stack.append(response)
+
+    StateTaskServiceDynamoDB._eval_service_task = eval_service_task
+
+
+# The two integrations every order workflow calls skip botocore's HTTP machinery (endpoint
+# resolution, user agent, SigV4 signing, event hooks) and moto's URL routing, which cost
+# ~1 ms of the ~1.5 ms a call took. What a Task sees is unchanged by construction: the
+# request is still serialised by botocore's serializer and answered by moto's own handler
+# (DynamoDB) or the sandbox's Invoke (Lambda), and the answer is parsed by botocore's parser
+# and raised as the client's own ClientError subclass.
+def dynamodb_call(region: str, method_name: str, parameters: dict) -> dict:
+    """``task_client(region, "dynamodb").<method_name>(**parameters)``, answered in-process."""
+    from moto.core.request import Request
+    from moto.dynamodb.responses import DynamoHandler
+
+    client = task_client(region, "dynamodb")
+    operation = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[method_name])
+    request = _serializer("json").serialize_to_request(parameters, operation)
+    url = client.meta.endpoint_url + "/"
+    host = url.split("/")[2]
+    body = request["body"]
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": host,
+        "SERVER_PORT": "443", "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)), "HTTP_HOST": host,
+        # what moto reads from the signature: the caller's access key (account) and region
+        "HTTP_AUTHORIZATION": f"AWS4-HMAC-SHA256 Credential={TASK_ACCESS_KEY}/20150830/{region}/dynamodb/aws4_request",
+    }
+    for name, value in request["headers"].items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    moto_request = Request(environ)
+    try:
+        status, headers, answer = DynamoHandler.dispatch(moto_request, url, moto_request.headers)
+    except HTTPException as error:  # as moto's BotocoreStubber answers them
+        status, headers, answer = error.code, error.get_headers(), error.get_body()
+    return _parsed(client, operation, status, headers, answer)
+
+
+def lambda_invoke(region: str, parameters: dict) -> dict:
+    """``task_client(region, "lambda").invoke(**parameters)``, answered by the Lambda runtime."""
+    from . import lambda_runtime
+
+    client = task_client(region, "lambda")
+    operation = client.meta.service_model.operation_model("Invoke")
+    payload = parameters.get("Payload") or b""
+    context = parameters.get("ClientContext")
+    status, headers, answer = lambda_runtime.invoke_function(
+        task_account(), region, parameters["FunctionName"],
+        payload.encode() if isinstance(payload, str) else payload,
+        parameters.get("InvocationType") or "RequestResponse", parameters.get("Qualifier"),
+        log_type=parameters.get("LogType"),
+        client_context=lambda_runtime.decode_client_context(context) if context else None)
+    # moto's handler gave its error answers a request id too, which the Task's Cause quotes.
+    headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
+    return _parsed(client, operation, status, headers, answer)
+
+
+# Task calls use moto's own credentials (``boto_client_for``): access key "ak", whose account
+# moto looks up as for any caller.
+TASK_ACCESS_KEY = "ak"
+
+
+def task_account() -> str:
+    """The account moto answers a Task's call for (MOTO_ACCOUNT_ID, else the key's owner)."""
+    from moto.iam.models import get_account_id_from
+
+    return os.environ.get("MOTO_ACCOUNT_ID") or get_account_id_from(TASK_ACCESS_KEY)
+
+
+@functools.lru_cache(maxsize=None)
+def _serializer(protocol: str):
+    import botocore.serialize
+
+    return botocore.serialize.create_serializer(protocol, include_validation=False)
+
+
+def _parsed(client, operation, status: int, headers: Any, body: bytes | str) -> dict:
+    """The answer as botocore's client returns it, or raises it (``BaseClient._make_api_call``)."""
+    import botocore.parsers
+    from botocore.awsrequest import HeadersDict
+    from botocore.response import StreamingBody
+
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    response = {"headers": HeadersDict(headers), "status_code": status,
+                "context": {"operation_name": operation.name}, "body": body}
+    if status < 300 and operation.has_streaming_output:
+        response["body"] = StreamingBody(io.BytesIO(body), len(body))
+    parsed = botocore.parsers.create_parser(operation.service_model.resolved_protocol).parse(
+        response, operation.output_shape)
+    if status >= 300:
+        raise client.exceptions.from_code(parsed.get("Error", {}).get("Code"))(parsed, operation.name)
+    return parsed
 
 
 def _rebind(name: str, old: Any, new: Any) -> None:
@@ -345,7 +450,7 @@ def _patch_lambda_errors() -> None:
         errorType is the Error name Retry/Catch match (both Task forms use this function)."""
         if env.is_mocked_mode():
             return moto_integration(env, parameters, region, state_credentials)
-        response = task_client(region, "lambda").invoke(**parameters)
+        response = lambda_invoke(region, parameters)
         payload_text = response["Payload"].read().decode("utf-8")
         if response.get("FunctionError"):
             raise lambda_eval_utils.LambdaFunctionErrorException(response["FunctionError"], payload_text)
@@ -488,6 +593,45 @@ def _patch_time_scale(scale: float) -> None:
 # ----------------------------------------------------------------------------------------
 # Threads
 # ----------------------------------------------------------------------------------------
+def _patch_inline_tasks() -> None:
+    """moto evaluates every Task, Parallel and Map state in a new thread and waits for it with
+    the state's TimeoutSeconds, to fail it with States.Timeout when that passes. Without
+    TimeoutSeconds(Path) the wait is AWS's default of 99999999 s (over 3 years): nothing is
+    enforced, so the state is evaluated in the caller's thread instead, in the same frame and
+    with the same outcome (a thread start and hand-off is ~10% of a small workflow's CPU)."""
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    moto_evaluate = ExecutionState._evaluate_with_timeout
+
+    def evaluate_with_timeout(self, env) -> None:
+        timeout = self.timeout
+        if type(timeout) is not TimeoutSeconds or timeout.timeout_seconds < TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS:
+            return moto_evaluate(self, env)
+        # moto's body, less the thread: run in a frame, end it, then raise or take its output.
+        frame = env.open_frame()
+        frame.states.reset(input_value=env.states.get_input())
+        frame.stack = copy.deepcopy(env.stack)
+        try:
+            self._eval_execution(frame)
+        finally:
+            frame.set_ended()
+            env.close_frame(frame)
+        env.stack.append(frame.stack[-1])
+        if not self._is_language_query_jsonpath():
+            env.states.set_result(env.stack[-1])
+        if self.assign_decl:
+            self.assign_decl.eval(env=env)
+        if self.result_selector:
+            self.result_selector.eval(env=env)
+        if self.result_path:
+            self.result_path.eval(env)
+        else:
+            env.states.reset(input_value=env.stack.pop())
+
+    ExecutionState._evaluate_with_timeout = evaluate_with_timeout
+
+
 class _Forgetful(list):
     """moto appends every thread it starts (several per execution) to a module list that
     nothing reads; each keeps its execution's data alive for the life of the process."""

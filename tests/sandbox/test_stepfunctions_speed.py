@@ -1,0 +1,280 @@
+"""Step Functions' fast paths answer exactly as the paths they replace.
+
+The sandbox answers DynamoDB and Lambda Task calls without botocore's HTTP machinery, evaluates
+Task states without a thread when there is no TimeoutSeconds to enforce, and answers
+StartExecution/DescribeExecution before moto's dispatcher. Each is checked here against what a
+user sees (a real sandbox, boto3), and the Task calls also against the client path they
+replace (in a separate process, where both paths can be called side by side).
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+ROLE_NAME = "sfn-speed"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}"
+SLEEPER = "import time\ndef handler(event, context):\n    time.sleep(event['seconds'])\n    return {'slept': event['seconds']}\n"
+FAILER = "def handler(event, context):\n    raise ValueError('no stock for ' + event['sku'])\n"
+
+
+@pytest.fixture(scope="module")
+def sfn(aws):
+    return aws("stepfunctions")
+
+
+@pytest.fixture(scope="module")
+def role(aws) -> str:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}
+    iam = aws("iam")
+    try:
+        iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass
+    return ROLE
+
+
+def function(aws, role: str, source: str) -> str:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("handler.py", source)
+    return aws("lambda").create_function(
+        FunctionName=f"speed-{uuid.uuid4().hex[:10]}", Runtime="python3.12", Role=role,
+        Handler="handler.handler", Code={"ZipFile": archive.getvalue()}, Timeout=10)["FunctionArn"]
+
+
+def table(aws) -> str:
+    name = f"speed-{uuid.uuid4().hex[:10]}"
+    aws("dynamodb").create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                 KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                                 AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    return name
+
+
+def run(sfn, role: str, definition: dict, execution_input: dict | None = None) -> tuple[dict, list[dict]]:
+    arn = sfn.create_state_machine(name=f"speed-{uuid.uuid4().hex[:10]}", roleArn=role,
+                                   definition=json.dumps(definition))["stateMachineArn"]
+    execution_arn = sfn.start_execution(stateMachineArn=arn, input=json.dumps(execution_input or {}))["executionArn"]
+    deadline = time.monotonic() + 20
+    while (answer := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "execution still running"
+        time.sleep(0.01)
+    return answer, sfn.get_execution_history(executionArn=execution_arn)["events"]
+
+
+# -- Task states in the caller's thread: TimeoutSeconds still enforced ------------------------
+def test_timeout_seconds_fails_a_slow_task_with_states_timeout(sfn, aws, role):
+    sleeper = function(aws, role, SLEEPER)
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": sleeper, "Payload.$": "$"}, "End": True}
+    started = time.monotonic()
+    answer, events = run(sfn, role, {"StartAt": "Slow", "States": {"Slow": {**task, "TimeoutSeconds": 1}}},
+                         {"seconds": 3})
+    assert time.monotonic() - started < 2.9  # failed at 1 s, not when the function returned
+    assert (answer["status"], answer["error"]) == ("FAILED", "States.Timeout")
+    assert "TaskTimedOut" in [event["type"] for event in events]
+    scheduled = next(e for e in events if e["type"] == "TaskScheduled")["taskScheduledEventDetails"]
+    assert scheduled["timeoutInSeconds"] == 1
+
+    # Without TimeoutSeconds there is no limit but the function's own: the same call succeeds.
+    answer, _ = run(sfn, role, {"StartAt": "Slow", "States": {"Slow": task}}, {"seconds": 0.3})
+    assert answer["status"] == "SUCCEEDED"
+    assert json.loads(answer["output"])["Payload"] == {"slept": 0.3}
+
+
+def test_timeout_seconds_path_is_enforced_too(sfn, aws, role):
+    sleeper = function(aws, role, SLEEPER)
+    answer, _ = run(sfn, role, {"StartAt": "Slow", "States": {"Slow": {
+        "Type": "Task", "Resource": sleeper, "TimeoutSecondsPath": "$.limit", "End": True}}},
+        {"seconds": 3, "limit": 1})
+    assert (answer["status"], answer["error"]) == ("FAILED", "States.Timeout")
+
+
+# -- Lambda and DynamoDB Task results and errors, as a workflow sees them ----------------------
+def test_lambda_invoke_output_and_errors(sfn, aws, role):
+    sleeper, failer = function(aws, role, SLEEPER), function(aws, role, FAILER)
+    missing = sleeper.replace("speed-", "missing-")
+    answer, events = run(sfn, role, {"StartAt": "Ok", "States": {
+        "Ok": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+               "Parameters": {"FunctionName": sleeper, "Payload": {"seconds": 0}}, "ResultPath": "$.ok",
+               "Next": "Plain"},
+        "Plain": {"Type": "Task", "Resource": sleeper, "Parameters": {"seconds": 0}, "ResultPath": "$.plain",
+                  "Next": "Fails"},
+        "Fails": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                  "Parameters": {"FunctionName": failer, "Payload": {"sku": "s-1"}},
+                  "Catch": [{"ErrorEquals": ["ValueError"], "ResultPath": "$.failed", "Next": "Missing"}],
+                  "End": True},
+        "Missing": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Parameters": {"FunctionName": missing, "Payload": {}},
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.missing", "Next": "Qualifier"}],
+                    "End": True},
+        "Qualifier": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                      "Parameters": {"FunctionName": sleeper, "Qualifier": "no-such-alias", "Payload": {}},
+                      "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.qualifier", "Next": "Done"}],
+                      "End": True},
+        "Done": {"Type": "Succeed"}}})
+    assert answer["status"] == "SUCCEEDED", (answer.get("error"), answer.get("cause"))
+    output = json.loads(answer["output"])
+    assert output["ok"] == {"ExecutedVersion": "$LATEST", "Payload": {"slept": 0}, "StatusCode": 200}
+    assert output["plain"] == {"slept": 0}
+    assert output["failed"]["Error"] == "ValueError"
+    cause = json.loads(output["failed"]["Cause"])
+    assert (cause["errorType"], cause["errorMessage"]) == ("ValueError", "no stock for s-1")
+    for key, name in (("missing", missing), ("qualifier", f"{sleeper}:no-such-alias")):
+        assert output[key]["Error"] == "Lambda.ResourceNotFoundException"
+        assert output[key]["Cause"].startswith(
+            f"Function not found: {name} (Service: AWSLambda; Status Code: 404; "
+            "Error Code: ResourceNotFoundException; Request ID: ")
+    succeeded = [e for e in events if e["type"] == "TaskSucceeded"]
+    assert json.loads(succeeded[0]["taskSucceededEventDetails"]["output"]) == output["ok"]
+
+
+def test_dynamodb_task_results_and_errors(sfn, aws, role):
+    name = table(aws)
+    key = {"id": {"S": "o-1"}}
+    answer, _ = run(sfn, role, {"StartAt": "Put", "States": {
+        "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "ResultPath": "$.put",
+                "Parameters": {"TableName": name, "Item": {**key, "n": {"N": "7"}, "tags": {"SS": ["a", "b"]}}},
+                "Next": "PutAgain"},
+        "PutAgain": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                     "Parameters": {"TableName": name, "Item": key, "ConditionExpression": "attribute_not_exists(id)"},
+                     "Catch": [{"ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"],
+                                "ResultPath": "$.conflict", "Next": "Update"}], "End": True},
+        "Update": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem", "ResultPath": "$.update",
+                   "Parameters": {"TableName": name, "Key": key, "UpdateExpression": "SET #s = :s",
+                                  "ExpressionAttributeNames": {"#s": "status"},
+                                  "ExpressionAttributeValues": {":s": {"S": "CONFIRMED"}}, "ReturnValues": "UPDATED_NEW"},
+                   "Next": "Get"},
+        "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "ResultPath": "$.get",
+                "Parameters": {"TableName": name, "Key": key}, "Next": "Delete"},
+        "Delete": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:deleteItem", "ResultPath": "$.delete",
+                   "Parameters": {"TableName": name, "Key": key}, "Next": "NoTable"},
+        "NoTable": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                    "Parameters": {"TableName": "no-such-table", "Key": key},
+                    "Catch": [{"ErrorEquals": ["DynamoDB.ResourceNotFoundException"], "ResultPath": "$.missing",
+                               "Next": "Done"}], "End": True},
+        "Done": {"Type": "Succeed"}}})
+    assert answer["status"] == "SUCCEEDED", answer
+    output = json.loads(answer["output"])
+    assert output["put"] == {} and output["delete"] == {}
+    assert output["conflict"]["Error"] == "DynamoDB.ConditionalCheckFailedException"
+    assert output["conflict"]["Cause"].startswith(
+        "The conditional request failed (Service: AmazonDynamoDBv2; Status Code: 400; "
+        "Error Code: ConditionalCheckFailedException; Request ID: ")
+    assert output["update"]["Attributes"] == {"status": {"S": "CONFIRMED"}}
+    assert output["get"] == {"Item": {**key, "n": {"N": "7"}, "tags": {"SS": ["a", "b"]}, "status": {"S": "CONFIRMED"}}}
+    assert output["missing"]["Error"] == "DynamoDB.ResourceNotFoundException"
+    assert aws("dynamodb").scan(TableName=name)["Count"] == 0
+
+
+# -- the in-process calls against the boto3 client calls they replace ----------------------
+SIDE_BY_SIDE = textwrap.dedent('''
+    import io, json, sys, zipfile
+    from botocore.exceptions import ClientError
+    from lab_helpers.sandbox import lambda_runtime, moto_patches, stepfunctions as sfn
+
+    moto_patches.install(1)
+    moto_patches.install_deferred()
+
+    def outcome(call):
+        try:
+            answer = call()
+        except ClientError as error:
+            metadata = error.response["ResponseMetadata"]
+            return [type(error).__name__, error.response["Error"], metadata["HTTPStatusCode"], bool(metadata["RequestId"])]
+        answer.pop("ResponseMetadata", None)
+        if "Payload" in answer:
+            payload = json.loads(answer["Payload"].read() or "null")
+            if isinstance(payload, dict):
+                payload.pop("requestId", None)  # a new one per call
+            answer["Payload"] = payload
+        return answer
+
+    pairs = []
+    # each path writes its own table ("t" by the client, "t-in-process" in-process), named alike in answers
+    dynamodb = sfn.task_client("us-east-1", "dynamodb")
+    for table in ("t", "t-in-process"):
+        dynamodb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
+                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    item = {"id": {"S": "a"}, "n": {"N": "1.50"}, "m": {"M": {"l": {"L": [{"BOOL": True}, {"NULL": True}]}}}}
+    for method, parameters in [
+        ("put_item", {"TableName": "t", "Item": item}),
+        ("put_item", {"TableName": "t", "Item": item, "ReturnValues": "ALL_OLD", "ReturnConsumedCapacity": "TOTAL"}),
+        ("put_item", {"TableName": "t", "Item": item, "ConditionExpression": "attribute_not_exists(id)"}),
+        ("put_item", {"TableName": "t", "Item": item, "ReturnValues": "UPDATED_NEW"}),
+        ("get_item", {"TableName": "t", "Key": {"id": {"S": "a"}}, "ProjectionExpression": "n, m"}),
+        ("get_item", {"TableName": "t", "Key": {"id": {"S": "zz"}}}),
+        ("get_item", {"TableName": "none", "Key": {"id": {"S": "a"}}}),
+        ("update_item", {"TableName": "t", "Key": {"id": {"S": "a"}}, "UpdateExpression": "SET #s = :s",
+                         "ExpressionAttributeNames": {"#s": "s"}, "ExpressionAttributeValues": {":s": {"S": "x"}},
+                         "ReturnValues": "ALL_NEW"}),
+        ("update_item", {"TableName": "t", "Key": {"id": {"S": "a"}}, "UpdateExpression": "SET #s = :missing",
+                         "ExpressionAttributeNames": {"#s": "s"}}),
+        ("delete_item", {"TableName": "t", "Key": {"id": {"S": "a"}}, "ReturnValues": "ALL_OLD"}),
+        ("delete_item", {"TableName": "t", "Key": {"id": {"S": "a"}}, "ConditionExpression": "attribute_exists(id)"}),
+    ]:
+        own = {**parameters, "TableName": parameters["TableName"].replace("t", "t-in-process")}
+        in_process = json.dumps(outcome(lambda: sfn.dynamodb_call("us-east-1", method, own)))
+        pairs.append([method, outcome(lambda: getattr(dynamodb, method)(**parameters)),
+                      json.loads(in_process.replace('"t-in-process"', '"t"'))])
+
+    lambdas = sfn.task_client("us-east-1", "lambda")
+    role = sfn.task_client("us-east-1", "iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("h.py", "def ok(e, c):\\n    return {'got': e}\\n"
+                                "def text(e, c):\\n    return 'plain'\\n"
+                                "def fail(e, c):\\n    raise KeyError('k')\\n")
+    for name in ("ok", "text", "fail"):
+        lambdas.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler=f"h.{name}",
+                                Code={"ZipFile": archive.getvalue()})
+    try:
+        for parameters in [
+            {"FunctionName": "ok", "Payload": b'{"a": [1, 2.5, null]}'},
+            {"FunctionName": "ok"},
+            {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:ok", "Qualifier": "$LATEST", "Payload": b"{}"},
+            {"FunctionName": "text", "Payload": b"{}"},
+            {"FunctionName": "fail", "Payload": b"{}"},
+            {"FunctionName": "ok", "Payload": b"{}", "InvocationType": "Event"},
+            {"FunctionName": "ok", "Payload": b"{}", "InvocationType": "DryRun"},
+            {"FunctionName": "nope", "Payload": b"{}"},
+            {"FunctionName": "ok", "Payload": b"not json"},
+        ]:
+            pairs.append(["invoke", outcome(lambda: lambdas.invoke(**parameters)),
+                          outcome(lambda: sfn.lambda_invoke("us-east-1", dict(parameters)))])
+    finally:
+        lambda_runtime.shutdown_all_workers()
+    json.dump(pairs, sys.stdout, default=repr)
+''')
+
+
+def test_in_process_task_calls_answer_as_the_boto3_client_did(tmp_path):
+    env = {**os.environ, "LAB_SANDBOX_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env.pop("MOTO_ACCOUNT_ID", None)
+    done = subprocess.run([sys.executable, "-c", SIDE_BY_SIDE], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    pairs = json.loads(done.stdout)
+    assert len(pairs) == 20
+    for operation, by_client, in_process in pairs:
+        assert in_process == by_client, operation
+    # the cases reach the answers they are meant to compare
+    codes = [o[1]["Code"] if isinstance(o, list) else "ok" for _, o, _ in pairs]
+    assert codes == ["ok", "ok", "ConditionalCheckFailedException", "ValidationException", "ok", "ok",
+                     "ResourceNotFoundException", "ok", "ValidationException", "ok",
+                     "ConditionalCheckFailedException"] + ["ok"] * 7 + [
+                     "ResourceNotFoundException", "InvalidRequestContentException"]
+    assert pairs[15][1]["FunctionError"] == "Unhandled" and pairs[16][1]["StatusCode"] == 202
