@@ -3,8 +3,8 @@
 The sandbox answers DynamoDB and Lambda Task calls without botocore's HTTP machinery, evaluates
 Task states without a thread when there is no TimeoutSeconds to enforce, and answers
 StartExecution/DescribeExecution before moto's dispatcher. Each is checked here against what a
-user sees (a real sandbox, boto3), and the Task calls also against the client path they
-replace (in a separate process, where both paths can be called side by side).
+user sees (a real sandbox, boto3), and against the path it replaces (in a separate process,
+where both paths can be called side by side on moto's backends).
 """
 from __future__ import annotations
 
@@ -180,6 +180,14 @@ def test_dynamodb_task_results_and_errors(sfn, aws, role):
 
 
 # -- the in-process calls against the boto3 client calls they replace ----------------------
+def side_by_side_environment(home: Path) -> dict[str, str]:
+    """A process of its own: moto's defaults (account, real-time waits), its own state dir."""
+    env = {**os.environ, "LAB_SANDBOX_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    for name in ("MOTO_ACCOUNT_ID", "LAB_SANDBOX_SFN_TIME_SCALE"):
+        env.pop(name, None)
+    return env
+
+
 SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, zipfile
     from botocore.exceptions import ClientError
@@ -262,8 +270,7 @@ SIDE_BY_SIDE = textwrap.dedent('''
 
 
 def test_in_process_task_calls_answer_as_the_boto3_client_did(tmp_path):
-    env = {**os.environ, "LAB_SANDBOX_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    env.pop("MOTO_ACCOUNT_ID", None)
+    env = side_by_side_environment(tmp_path)
     done = subprocess.run([sys.executable, "-c", SIDE_BY_SIDE], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -278,3 +285,102 @@ def test_in_process_task_calls_answer_as_the_boto3_client_did(tmp_path):
                      "ConditionalCheckFailedException"] + ["ok"] * 7 + [
                      "ResourceNotFoundException", "InvalidRequestContentException"]
     assert pairs[15][1]["FunctionError"] == "Unhandled" and pairs[16][1]["StatusCode"] == 202
+
+
+# -- StartExecution and DescribeExecution before moto's dispatcher ----------------------------
+HTTP_SIDE_BY_SIDE = textwrap.dedent('''
+    import io, json, sys, time
+    from moto.core.request import Request
+    from moto.stepfunctions.responses import StepFunctionResponse
+    from lab_helpers.sandbox import moto_patches, stepfunctions as sfn
+
+    moto_patches.install(1)
+    moto_patches.install_deferred()
+
+    def environ(operation, body):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "4566", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(data),
+                "CONTENT_LENGTH": str(len(data)), "CONTENT_TYPE": "application/x-amz-json-1.0",
+                "HTTP_HOST": "127.0.0.1:4566", "HTTP_X_AMZ_TARGET": f"AWSStepFunctions.{operation}",
+                "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/states/aws4_request, "
+                                      "SignedHeaders=host, Signature=0"}
+
+    def dispatch(request):
+        try:
+            return StepFunctionResponse.dispatch(request, "http://127.0.0.1:4566/", request.headers)
+        except Exception as error:  # moto's own crash on a request boto3 would not send: a 500
+            return 500, {}, json.dumps(type(error).__name__)
+
+    def by_moto(operation, body):
+        return dispatch(Request(environ(operation, body)))
+
+    def by_sandbox(operation, body):
+        request = Request(environ(operation, body))
+        response = sfn.handle_operation(request)
+        if response is None:  # declined: moto answers, and can still read the body
+            return "moto", dispatch(Request(request.environ))
+        return "sandbox", (response.status_code, dict(response.headers), response.get_data(as_text=True))
+
+    def summary(answer):
+        status, headers, body = answer
+        if status == 500:
+            return [status, body]
+        headers = {k.lower(): v for k, v in headers.items()}
+        return [status, headers.get("x-amzn-errortype"), bool(headers.get("x-amzn-requestid")), json.loads(body)]
+
+    def machine(name, states):
+        return json.loads(by_moto("CreateStateMachine", {
+            "name": name, "roleArn": "arn:aws:iam::123456789012:role/r",
+            "definition": json.dumps({"StartAt": "S", "States": states})})[2])["stateMachineArn"]
+
+    passing = {"S": {"Type": "Pass", "Result": {"ok": [1, "two"]}, "End": True}}
+    failing = {"S": {"Type": "Fail", "Error": "Boom", "Cause": "it broke"}}
+    waiting = {"S": {"Type": "Wait", "Seconds": 30, "End": True}}
+    pairs = []
+    # StartExecution: each path starts on its own machine (same definition), named alike in answers
+    for body in [{"input": '{"a": 1}'}, {}, {"name": "n-1", "input": "{}"}, {"name": "n-1", "input": "{}"},
+                 {"name": "n-1", "input": '{"other": true}'}, {"name": "bad name"}, {"input": "{not json"},
+                 {"input": {"a": 1}}, {"traceHeader": "Root=1-5759e988-bd862e3fe1be46a994272793"}]:
+        moto_arn, own_arn = machine(f"mo{len(pairs)}", waiting), machine(f"sb{len(pairs)}", waiting)
+        if body.get("name") == "n-1" and len(pairs) in (3, 4):  # same name again, on the earlier machines
+            moto_arn, own_arn = moto_arn.replace(f"mo{len(pairs)}", "mo2"), own_arn.replace(f"sb{len(pairs)}", "sb2")
+        moto = summary(by_moto("StartExecution", {**body, "stateMachineArn": moto_arn}))
+        path, answer = by_sandbox("StartExecution", {**body, "stateMachineArn": own_arn})
+        own = json.loads(json.dumps(summary(answer)).replace(own_arn.split(":")[-1], moto_arn.split(":")[-1]))
+        for item in (moto, own):  # a start date and a generated name differ between two starts
+            if isinstance(item[3], dict):
+                item[3].pop("startDate", None)
+                if "executionArn" in item[3] and "name" not in body:
+                    item[3]["executionArn"] = item[3]["executionArn"].rsplit(":", 1)[0]
+        pairs.append(["StartExecution", path, moto, own])
+    missing = machine("gone", passing).replace("gone", "never-created")
+    for body in [{"stateMachineArn": missing}, {}, b"not json"]:
+        path, answer = by_sandbox("StartExecution", body)
+        pairs.append(["StartExecution", path, summary(by_moto("StartExecution", body)), summary(answer)])
+
+    # DescribeExecution of executions in every state, and of ones that do not exist
+    arns = [json.loads(by_moto("StartExecution", {"stateMachineArn": machine(f"d{i}", states), "input": '{"x": 1}'})[2])
+            ["executionArn"] for i, states in enumerate((passing, failing, waiting))]
+    time.sleep(0.5)
+    for body in [{"executionArn": arns[0]}, {"executionArn": arns[1]}, {"executionArn": arns[2]},
+                 {"executionArn": arns[0] + "-nope"}, {"executionArn": "not-an-arn"}, {},
+                 {"executionArn": arns[0].replace(":execution:", ":express:")}]:
+        path, answer = by_sandbox("DescribeExecution", body)
+        pairs.append(["DescribeExecution", path, summary(by_moto("DescribeExecution", body)), summary(answer)])
+    json.dump(pairs, sys.stdout)
+''')
+
+
+def test_start_and_describe_execution_answer_as_moto_did(tmp_path):
+    env = side_by_side_environment(tmp_path)
+    done = subprocess.run([sys.executable, "-c", HTTP_SIDE_BY_SIDE], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    pairs = json.loads(done.stdout)
+    for operation, _, by_moto, by_sandbox in pairs:
+        assert by_sandbox == by_moto, operation
+    # well-formed requests are answered by the sandbox, successes and errors alike; the rest by moto
+    assert [path for _, path, _, _ in pairs] == (
+        ["sandbox"] * 6 + ["moto"] * 2 + ["sandbox"] * 2 + ["moto"] * 2 + ["sandbox"] * 5 + ["moto", "sandbox"])
+    assert [answer[3].get("status") for _, _, answer, _ in pairs[12:15]] == ["SUCCEEDED", "FAILED", "RUNNING"]
