@@ -63,6 +63,7 @@ def install(port: int) -> None:
         _patch_thread_registry()
         _patch_inline_tasks()
         _patch_copies()
+        _patch_branch_thread_names()
         _installed = True
 
 
@@ -718,16 +719,37 @@ def _patch_copies() -> None:
     import importlib
     from types import SimpleNamespace
 
-    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval import environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramState
 
     for name in _JSON_COPYING_MODULES:
         module = importlib.import_module(name)
         assert module.copy is copy, name  # each uses the module only as ``copy.deepcopy``
         module.copy = SimpleNamespace(deepcopy=json_copy)
 
-    # Read before and after every state; a program state holds only strings, numbers and a
-    # failure's details, which no reader changes, so a shallow copy is as good a snapshot.
-    Environment.program_state = lambda self: copy.copy(self._program_state)
+    def snapshot(value: Any) -> Any:
+        # A program state (read before and after every state, copied into every frame) holds
+        # only strings, numbers and a failure's details that no reader changes: a shallow
+        # copy is as good a snapshot. The other copy is the context object's State (JSON).
+        return copy.copy(value) if isinstance(value, ProgramState) else json_copy(value)
+
+    assert environment.copy is copy
+    environment.copy = SimpleNamespace(deepcopy=snapshot)
+
+
+def _patch_branch_thread_names() -> None:
+    """moto names each Parallel branch's thread after ``str(program)``, which renders the
+    branch's whole component tree (a few hundred µs); the id names it as uniquely."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import BranchWorker
+
+    def start(self) -> None:
+        if self._worker_thread is not None:
+            raise RuntimeError(f"Attempted to rerun BranchWorker for program ${self._program}.")
+        self._worker_thread = threading.Thread(
+            target=self._thread_routine, name=f"BranchWorker_{id(self._program):x}", daemon=True)
+        self._worker_thread.start()
+
+    BranchWorker.start = start
 
 
 # ----------------------------------------------------------------------------------------
