@@ -106,10 +106,22 @@ def _patch_executions() -> None:
         # moto checks name+input against earlier executions, then appends the new one: the
         # lock makes that one step, so a retried request never starts a second workflow.
         with _start_lock:
-            return moto_start(self, state_machine_arn, name, execution_input, trace_header)
+            execution = moto_start(self, state_machine_arn, name, execution_input, trace_header)
+        _execution_index(self)[execution.execution_arn] = (state_machine, execution)
+        return execution
 
     def describe_execution(self, execution_arn):
         _refuse_express_arn(execution_arn)
+        # moto finds an execution by scanning every execution of its machine (clients poll
+        # DescribeExecution: that grows with every order taken). The index answers as moto
+        # would whenever moto would look in the machine the execution was started on.
+        known = _execution_index(self).get(execution_arn)
+        if known is not None:
+            try:
+                if self._get_state_machine_for_execution(execution_arn) is known[0]:
+                    return known[1]
+            except JsonRESTError:
+                pass
         return moto_describe(self, execution_arn)
 
     def get_execution_history(self, execution_arn):
@@ -126,6 +138,15 @@ def _patch_executions() -> None:
     StepFunctionsParserBackend.describe_execution = describe_execution
     StepFunctionsParserBackend.get_execution_history = get_execution_history
     StepFunctionsParserBackend.list_executions = list_executions
+
+
+def _execution_index(backend) -> dict[str, tuple[Any, Any]]:
+    """Execution ARN → (state machine it was started on, execution), kept on the backend
+    (a reset discards both)."""
+    index = backend.__dict__.get("_lab_execution_index")
+    if index is None:
+        index = backend.__dict__.setdefault("_lab_execution_index", {})
+    return index
 
 
 def _refuse_express_arn(execution_arn: str) -> None:
