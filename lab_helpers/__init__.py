@@ -28,7 +28,10 @@ _EXPORTS: dict[str, str] = {
     "names": "config",
     "settings": "config",
     "draw_workflow": "diagram",
+    "OrderForm": "forms",
+    "OrderPlaced": "forms",
     "PRODUCTS": "dynamodb",
+    "create_table_request": "dynamodb",
     "ensure_table": "dynamodb",
     "ensure_workshop_tables": "dynamodb",
     "from_dynamodb": "dynamodb",
@@ -36,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "scan_items": "dynamodb",
     "seed_products": "dynamodb",
     "to_dynamodb": "dynamodb",
+    "workshop_table_keys": "dynamodb",
     "HttpResult": "httpclient",
     "get": "httpclient",
     "post_json": "httpclient",
@@ -50,6 +54,7 @@ _EXPORTS: dict[str, str] = {
     "build_zip": "lambdas",
     "ensure_function": "lambdas",
     "ensure_workshop_functions": "lambdas",
+    "handler_source": "lambdas",
     "invoke": "lambdas",
     "ensure_order_workflow": "stepfunctions",
     "ensure_state_machine": "stepfunctions",
@@ -85,9 +90,10 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .cleanup import delete_everything  # noqa: F401
     from .config import LabConfigError, Names, names, settings  # noqa: F401
     from .diagram import draw_workflow  # noqa: F401
-    from .dynamodb import PRODUCTS, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items, seed_products, to_dynamodb  # noqa: F401
+    from .forms import OrderForm, OrderPlaced  # noqa: F401
+    from .dynamodb import PRODUCTS, create_table_request, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items, seed_products, to_dynamodb, workshop_table_keys  # noqa: F401
     from .httpclient import HttpResult, get, post_json  # noqa: F401
     from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
-    from .lambdas import build_zip, ensure_function, ensure_workshop_functions, invoke  # noqa: F401
+    from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
     from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
     from .workshop import Workshop, ensure_workshop  # noqa: F401

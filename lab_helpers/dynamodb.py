@@ -21,21 +21,30 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
+def create_table_request(name: str, key: str) -> dict[str, Any]:
+    """The CreateTable request ``ensure_table`` sends: on-demand capacity, one string hash key.
+
+    >>> lab.create_table_request("apicomp-orders", "orderId")["BillingMode"]
+    'PAY_PER_REQUEST'
+    """
+    return {
+        "TableName": name,
+        "AttributeDefinitions": [{"AttributeName": key, "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "Tags": [{"Key": k, "Value": v} for k, v in tags().items()],
+    }
+
+
 def ensure_table(name: str, key: str, *, dynamodb: Any = None) -> dict[str, Any]:
-    """Create the table (on-demand capacity, one string hash key) unless it exists; wait until ACTIVE.
+    """Create the table (see ``create_table_request``) unless it exists; wait until ACTIVE.
 
     >>> lab.ensure_table("apicomp-orders", key="orderId")["TableStatus"]
     'ACTIVE'
     """
     dynamodb = dynamodb or client("dynamodb")
     try:
-        dynamodb.create_table(
-            TableName=name,
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-            Tags=[{"Key": k, "Value": v} for k, v in tags().items()],
-        )
+        dynamodb.create_table(**create_table_request(name, key))
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceInUseException":
             raise
@@ -47,15 +56,23 @@ def ensure_table(name: str, key: str, *, dynamodb: Any = None) -> dict[str, Any]
     return table
 
 
+def workshop_table_keys() -> dict[str, str]:
+    """The workshop's tables and their partition keys, by table name.
+
+    >>> lab.workshop_table_keys()["apicomp-orders"]
+    'orderId'
+    """
+    n = names()
+    return {n.orders_table: "orderId", n.audit_table: "auditId",
+            n.reservations_table: "orderId", n.products_table: "productId"}
+
+
 def ensure_workshop_tables() -> dict[str, str]:
     """The four tables of the workshop, by name → ARN.
 
     >>> tables = lab.ensure_workshop_tables()
     """
-    n = names()
-    keys = {n.orders_table: "orderId", n.audit_table: "auditId",
-            n.reservations_table: "orderId", n.products_table: "productId"}
-    return {name: ensure_table(name, key)["TableArn"] for name, key in keys.items()}
+    return {name: ensure_table(name, key)["TableArn"] for name, key in workshop_table_keys().items()}
 
 
 def seed_products(table: str, products: list[dict[str, Any]] | None = None) -> int:

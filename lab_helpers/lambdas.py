@@ -41,6 +41,14 @@ def build_zip(source_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
+def handler_source(service: str) -> str:
+    """The handler code of one service folder of ``lambdas/``, to read in a notebook.
+
+    >>> print(lab.handler_source("user_service"))
+    """
+    return (LAMBDAS_DIR / service / "handler.py").read_text(encoding="utf-8")
+
+
 def code_sha256(package: bytes) -> str:
     """The CodeSha256 Lambda reports for a package (base64 of its SHA-256)."""
     return base64.b64encode(hashlib.sha256(package).digest()).decode()

@@ -197,6 +197,18 @@ def test_draw_workflow_draws_every_state():
     figure = lab.draw_workflow(definition)
     texts = " ".join(t.get_text() for t in figure.axes[0].texts)
     assert all(name in texts for name in definition["States"])
+    assert "user.valid = true" in texts and "Default" in texts  # Choice arrows say which rule
+
+
+def test_draw_workflow_keeps_the_happy_path_in_one_column():
+    from lab_helpers.diagram import happy_path, positions
+
+    definition = lab.load_definition("order_workflow.json", SUBSTITUTIONS)
+    cells = positions(definition)
+    path = happy_path(definition)
+    assert path[0] == "ValidateUser" and path[-1] == "OrderCompleted"
+    assert {cells[name][0] for name in path} == {0}
+    assert len(set(cells.values())) == len(cells)  # no two boxes on one spot
 
 
 # --- API Gateway -------------------------------------------------------------------------------

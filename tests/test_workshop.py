@@ -113,3 +113,39 @@ def test_a_failing_service_is_recorded_as_failed(ws):
         assert lab.get_item(f"{PREFIX}-audit", {"auditId": "order-broken-failed"})["action"] == "order_failed"
     finally:
         lab.ensure_workshop_functions(ws.roles[n.lambda_role])
+
+
+# --- the order form of notebook 06 -------------------------------------------------------------
+
+def test_order_form_default_places_the_order_once(ws):
+    form = lab.OrderForm(ws.api_url, order_id="order-form-default", product="prod-2", quantity=3)
+    first = form.place()
+    assert first.post.status == 200
+    assert first.status.body == {"orderId": "order-form-default", "status": "completed", "orderTotal": 46.5}
+    again = form.place()  # a re-run of the notebook: 409, and the status is still shown
+    assert again.post.status == 409 and again.status.body == first.status.body
+    assert "→ 409" in form.result.value and "completed" in form.result.value
+
+
+def test_order_form_button_sends_what_the_fields_say(ws):
+    form = lab.OrderForm(ws.api_url)
+    form.order_id.value, form.user_id.value = "order-form-click", "xx"
+    form.product.value, form.quantity.value = "prod-1", 2
+    form.button.click()  # runs the on_click callback, as pressing the button does
+    assert "→ 200" in form.result.value
+    assert "rejected" in form.result.value and "User validation failed" in form.result.value
+    assert status_when_done(ws, "order-form-click")["status"] == "rejected"
+
+
+def test_order_form_shows_a_refused_order_and_escapes_it(ws):
+    form = lab.OrderForm(ws.api_url, order_id="<b>bad id</b>")
+    form.button.click()
+    assert "→ 400" in form.result.value and "Invalid request body" in form.result.value
+    assert "<b>" not in form.result.value and "&lt;b&gt;" in form.result.value
+    assert "GET" not in form.result.value  # nothing was placed, so there is no status to ask for
+
+
+def test_order_form_shows_errors_instead_of_losing_them(ws):
+    form = lab.OrderForm("http://127.0.0.1:9/unreachable")
+    form.button.click()
+    assert "Could not place the order: ConnectionError" in form.result.value
