@@ -23,7 +23,7 @@ class OrderPlaced:
     """The POST /orders answer and, unless the order was refused, the GET …/status answer after it."""
 
     post: HttpResult
-    status: HttpResult | None
+    get: HttpResult | None
 
 
 class OrderForm:
@@ -31,7 +31,7 @@ class OrderForm:
 
     >>> form = lab.OrderForm(api_url, order_id="order-form-1", product="prod-2", quantity=3)
     >>> form                       # shows the form
-    >>> form.place().status.body   # what pressing "Place order" does
+    >>> form.place().get.body      # what pressing "Place order" does
     {'orderId': 'order-form-1', 'status': 'completed', 'orderTotal': 46.5}
     """
 

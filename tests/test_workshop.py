@@ -121,9 +121,9 @@ def test_order_form_default_places_the_order_once(ws):
     form = lab.OrderForm(ws.api_url, order_id="order-form-default", product="prod-2", quantity=3)
     first = form.place()
     assert first.post.status == 200
-    assert first.status.body == {"orderId": "order-form-default", "status": "completed", "orderTotal": 46.5}
+    assert first.get.body == {"orderId": "order-form-default", "status": "completed", "orderTotal": 46.5}
     again = form.place()  # a re-run of the notebook: 409, and the status is still shown
-    assert again.post.status == 409 and again.status.body == first.status.body
+    assert again.post.status == 409 and again.get.body == first.get.body
     assert "→ 409" in form.result.value and "completed" in form.result.value
 
 
