@@ -180,21 +180,39 @@ def test_dynamodb_task_results_and_errors(sfn, aws, role):
 
 
 # -- the in-process calls against the boto3 client calls they replace ----------------------
-def side_by_side_environment(home: Path) -> dict[str, str]:
-    """A process of its own: moto's defaults (account, real-time waits), its own state dir."""
-    env = {**os.environ, "LAB_SANDBOX_HOME": str(home), "PYTHONPATH": str(ROOT)}
+# Both comparisons run in one process of their own (moto's defaults: account, real-time
+# waits; its own state dir), with the sandbox's patches installed as the server installs them.
+RUNNER = textwrap.dedent('''
+    import json, sys
+    from lab_helpers.sandbox import moto_patches, stepfunctions
+
+    moto_patches.install(1)
+    stepfunctions.install(1)
+    answers = {}
+    for name, source in json.loads(sys.stdin.read()).items():
+        scope = {}
+        exec(source, scope)
+        answers[name] = scope["RESULT"]
+    json.dump(answers, sys.stdout, default=repr)
+''')
+
+
+@pytest.fixture(scope="module")
+def side_by_side(tmp_path_factory) -> dict[str, list]:
+    env = {**os.environ, "LAB_SANDBOX_HOME": str(tmp_path_factory.mktemp("side-by-side")),
+           "PYTHONPATH": str(ROOT)}
     for name in ("MOTO_ACCOUNT_ID", "LAB_SANDBOX_SFN_TIME_SCALE"):
         env.pop(name, None)
-    return env
+    done = subprocess.run([sys.executable, "-c", RUNNER], env=env, cwd=ROOT, capture_output=True, text=True,
+                          input=json.dumps({"tasks": SIDE_BY_SIDE, "http": HTTP_SIDE_BY_SIDE}), timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, zipfile
     from botocore.exceptions import ClientError
-    from lab_helpers.sandbox import lambda_runtime, moto_patches, stepfunctions as sfn
-
-    moto_patches.install(1)
-    moto_patches.install_deferred()
+    from lab_helpers.sandbox import lambda_runtime, stepfunctions as sfn
 
     def outcome(call):
         try:
@@ -265,16 +283,12 @@ SIDE_BY_SIDE = textwrap.dedent('''
                           outcome(lambda: sfn.lambda_invoke("us-east-1", dict(parameters)))])
     finally:
         lambda_runtime.shutdown_all_workers()
-    json.dump(pairs, sys.stdout, default=repr)
+    RESULT = pairs
 ''')
 
 
-def test_in_process_task_calls_answer_as_the_boto3_client_did(tmp_path):
-    env = side_by_side_environment(tmp_path)
-    done = subprocess.run([sys.executable, "-c", SIDE_BY_SIDE], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    pairs = json.loads(done.stdout)
+def test_in_process_task_calls_answer_as_the_boto3_client_did(side_by_side):
+    pairs = side_by_side["tasks"]
     assert len(pairs) == 20
     for operation, by_client, in_process in pairs:
         assert in_process == by_client, operation
@@ -292,10 +306,7 @@ HTTP_SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, time
     from moto.core.request import Request
     from moto.stepfunctions.responses import StepFunctionResponse
-    from lab_helpers.sandbox import moto_patches, stepfunctions as sfn
-
-    moto_patches.install(1)
-    moto_patches.install_deferred()
+    from lab_helpers.sandbox import stepfunctions as sfn
 
     def environ(operation, body):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -368,16 +379,12 @@ HTTP_SIDE_BY_SIDE = textwrap.dedent('''
                  {"executionArn": arns[0].replace(":execution:", ":express:")}]:
         path, answer = by_sandbox("DescribeExecution", body)
         pairs.append(["DescribeExecution", path, summary(by_moto("DescribeExecution", body)), summary(answer)])
-    json.dump(pairs, sys.stdout)
+    RESULT = pairs
 ''')
 
 
-def test_start_and_describe_execution_answer_as_moto_did(tmp_path):
-    env = side_by_side_environment(tmp_path)
-    done = subprocess.run([sys.executable, "-c", HTTP_SIDE_BY_SIDE], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    pairs = json.loads(done.stdout)
+def test_start_and_describe_execution_answer_as_moto_did(side_by_side):
+    pairs = side_by_side["http"]
     for operation, _, by_moto, by_sandbox in pairs:
         assert by_sandbox == by_moto, operation
     # well-formed requests are answered by the sandbox, successes and errors alike; the rest by moto
