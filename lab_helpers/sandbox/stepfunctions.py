@@ -7,9 +7,13 @@ Each patch below closes one gap against AWS or removes one avoidable cost, and s
   a Standard start with a running execution's name and input is answered idempotently under a
   lock (two racing retries of one POST start one workflow); Express executions get AWS's
   ``:express:`` ARNs, no idempotency, and are neither listed nor described (as on AWS);
-- ``StartSyncExecution`` for Express machines (moto has none), answered by ``handle_operation``;
+- ``StartSyncExecution`` for Express machines (moto has none), answered by ``handle_operation``,
+  which also answers StartExecution and DescribeExecution without moto's dispatcher;
 - Task states call moto's backends in-process through one cached boto3 client per
-  (service, region) (moto builds a client per Task and calls itself over HTTP);
+  (service, region) (moto builds a client per Task and calls itself over HTTP); DynamoDB and
+  Lambda Tasks skip the client's HTTP machinery too (same serializer, handler and parser);
+- Task states without TimeoutSeconds run without a thread of their own; state data is copied
+  as JSON; DescribeExecution finds an execution by ARN (moto scanned them all);
 - each ASL definition is parsed once, and each JSONPath once (moto re-parses both every time);
 - a Lambda error's Cause is the function's error JSON exactly as the function returned it;
 - ``StringMatches`` treats only ``*`` as a wildcard (moto used shell-style ``fnmatch``);
