@@ -100,16 +100,22 @@ def stop(port: int = DEFAULT_PORT, timeout: float = 10.0) -> bool:
 
 
 def _end_process_group(pid: int, timeout: float) -> None:
-    """Wait for the server to exit, then make sure nothing of its group is left."""
+    """Wait for the server to exit, then make sure nothing of its group (workers) is left."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.05)
+        time.sleep(0.02)
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pid, sig)
         except (ProcessLookupError, PermissionError):
-            return
-        time.sleep(0.2)
+            return  # the group is gone
+        gone_by = time.monotonic() + 1.0
+        while time.monotonic() < gone_by:
+            try:
+                os.killpg(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
 
 
 def _alive(pid: int) -> bool:

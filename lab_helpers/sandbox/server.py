@@ -12,11 +12,11 @@ import json
 import logging
 import os
 import re
+import signal
 import threading
 import time
 from typing import Iterable
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from . import DEFAULT_PORT, moto_patches
@@ -112,37 +112,36 @@ def json_response(body, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
+# Requests can wait on one another (an API Gateway request holds a thread while the Lambda it
+# invoked calls back into the sandbox), so the pool is sized well above the clients a lab has.
+SERVER_THREADS = 64
+
+
 def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
-    """Run the sandbox in the foreground until interrupted or asked to shut down."""
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    """Run the sandbox in the foreground until interrupted or asked to shut down.
 
-    class SandboxRequestHandler(MotoRequestHandler):
-        # HTTP/1.1 keeps clients' connections open between calls (moto's handler says 1.0).
-        protocol_version = "HTTP/1.1"
-
-        def log_request(self, code: object = "-", size: object = "-") -> None:
-            """No line per request: a load test would spend its time formatting them."""
+    The HTTP server is waitress: it keeps clients' connections open between calls, where
+    werkzeug's development server closes every one (a new TCP connection and thread per call).
+    """
+    from waitress.server import create_server
 
     logging.basicConfig(level=os.environ.get("LAB_SANDBOX_LOG_LEVEL", "WARNING"))
     app = SandboxApp(port)
-    server = make_server(host, port, app, threaded=True, request_handler=SandboxRequestHandler)
-    server.daemon_threads = True
-    watcher = threading.Thread(target=_stop_when_asked, args=(app, server), daemon=True)
-    watcher.start()
+    server = create_server(app, host=host, port=port, threads=SERVER_THREADS, ident="sandbox",
+                           connection_limit=1000, expose_tracebacks=False)
+    threading.Thread(target=_stop_when_asked, args=(app,), daemon=True).start()
     threading.Thread(target=moto_patches.install_deferred, name="warm-up", daemon=True).start()
     print(f"sandbox listening on http://{host}:{port}", flush=True)
     try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+        server.run()  # returns after KeyboardInterrupt (Ctrl-C, or _stop_when_asked)
     finally:
         from . import lambda_runtime
 
         lambda_runtime.shutdown_all_workers()
-        server.server_close()
+        server.close()
 
 
-def _stop_when_asked(app: SandboxApp, server) -> None:
+def _stop_when_asked(app: SandboxApp) -> None:
     app.shutdown_requested.wait()
     time.sleep(0.05)  # let the shutdown answer reach the client first
-    server.shutdown()
+    os.kill(os.getpid(), signal.SIGINT)  # waitress's loop stops on KeyboardInterrupt
