@@ -115,6 +115,8 @@ def label(name: str, state: dict[str, Any]) -> str:
         text += "\n" + " ‖ ".join(branch["StartAt"] for branch in state["Branches"])
     if state.get("Retry"):
         text += "  ↻ retry"
+    if state.get("End") or state["Type"] in ("Succeed", "Fail"):
+        text += "  ■ end"  # a terminal state: nothing follows it, whatever sits below it
     return text
 
 

@@ -37,6 +37,8 @@ def execute(path: Path) -> float:
     started = time.perf_counter()
     NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in notebook.cells:  # per-cell timestamps would make every re-run a diff
+        cell.metadata.pop("execution", None)
     nbformat.write(notebook, path)
     return time.perf_counter() - started
 
