@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 import threading
 import time
 import uuid
 import zipfile
 
-from common import client, own_sandbox, percentile
-
-from lab_helpers.sandbox import control
+from common import client, cpu_seconds, own_sandbox, percentile
 
 CLIENTS = 8
 POLL_SECONDS = 0.05
@@ -108,16 +105,6 @@ def run(endpoint: str, machine_arn: str, executions: int) -> tuple[float, list[f
     for thread in threads:
         thread.join()
     return time.perf_counter() - started, latencies, failures[0]
-
-
-def cpu_seconds(port: int) -> float:
-    """CPU time (user + system) of the sandbox process so far; Linux only, else 0."""
-    try:
-        pid = int((control.state_dir() / f"sandbox-{port}.pid").read_text())
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError):
-        return 0.0
 
 
 def main(executions: int = 400) -> None:

@@ -53,3 +53,14 @@ def aws(sandbox):
                             config=config, **kwargs)
 
     return client
+
+
+@pytest.fixture(scope="module")
+def lab_env(sandbox, request):
+    """Point ``lab_helpers`` at the test sandbox, with the module's own ``PREFIX`` for names."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("AWS_ENDPOINT_URL", sandbox)
+    patch.setenv("LAB_BACKEND", "sandbox")
+    patch.setenv("LAB_PREFIX", request.module.PREFIX)
+    yield sandbox
+    patch.undo()

@@ -15,14 +15,8 @@ PREFIX = "labtest"
 
 
 @pytest.fixture(scope="module")
-def env(sandbox):
-    """Point lab_helpers at the test sandbox with its own prefix."""
-    patch = pytest.MonkeyPatch()
-    patch.setenv("AWS_ENDPOINT_URL", sandbox)
-    patch.setenv("LAB_BACKEND", "sandbox")
-    patch.setenv("LAB_PREFIX", PREFIX)
-    yield sandbox
-    patch.undo()
+def env(lab_env):
+    return lab_env
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,8 @@ PREFIX = "e2e"
 
 
 @pytest.fixture(scope="module")
-def ws(sandbox):
-    patch = pytest.MonkeyPatch()
-    patch.setenv("AWS_ENDPOINT_URL", sandbox)
-    patch.setenv("LAB_BACKEND", "sandbox")
-    patch.setenv("LAB_PREFIX", PREFIX)
-    yield lab.ensure_workshop(upto=5)
-    patch.undo()
+def ws(lab_env):
+    return lab.ensure_workshop(upto=5)
 
 
 def order(order_id: str, user_id: str = "validuser456", items=None) -> dict:
