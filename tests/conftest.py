@@ -1,6 +1,7 @@
 """Fixtures: one real sandbox process per test session, on a free port, reached with boto3."""
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -17,6 +18,7 @@ from lab_helpers.sandbox import control  # noqa: E402
 from lab_helpers.sandbox.stepfunctions import TIME_SCALE_ENV  # noqa: E402
 
 REGION = "us-east-1"
+WORKFLOW_ROLE_NAME = "sandbox-tests-workflow"
 
 
 def free_port() -> int:
@@ -64,3 +66,16 @@ def lab_env(sandbox, request):
     patch.setenv("LAB_PREFIX", request.module.PREFIX)
     yield sandbox
     patch.undo()
+
+
+@pytest.fixture(scope="session")
+def workflow_role(aws) -> str:
+    """ARN of a role Lambda and Step Functions may assume (CreateFunction checks that it exists)."""
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}
+    iam = aws("iam")
+    try:
+        return iam.create_role(RoleName=WORKFLOW_ROLE_NAME,
+                               AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        return iam.get_role(RoleName=WORKFLOW_ROLE_NAME)["Role"]["Arn"]

@@ -21,13 +21,12 @@ from typing import Any
 import pytest
 import requests
 
-
-# Read by the session's sandbox when it starts (after collection): 1 s of Retry interval = 10 ms.
+from tests.conftest import WORKFLOW_ROLE_NAME
 
 CASES: list[dict] = json.loads((Path(__file__).parent / "sfn_cases.json").read_text())["cases"]
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn-conformance"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/{WORKFLOW_ROLE_NAME}"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 # Values AWS's recorder masked, and what each one must look like here.
@@ -41,16 +40,8 @@ def case_id(case: dict) -> str:
 # --- what a case needs ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def role(aws) -> str:
-    """The role the state machines and functions run as (Lambda checks that it exists)."""
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}
-    iam = aws("iam")
-    try:
-        iam.create_role(RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps(trust))
-    except iam.exceptions.EntityAlreadyExistsException:
-        pass
-    return ROLE
+def role(workflow_role) -> str:
+    return workflow_role
 
 
 @pytest.fixture(scope="module")

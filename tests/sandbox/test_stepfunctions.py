@@ -10,9 +10,8 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-
 # Retry intervals and Wait states run at 1/100 of their time in this session's sandbox
-# (read when the session's sandbox starts, after collection).
+# (conftest.py sets LAB_SANDBOX_SFN_TIME_SCALE before the sandbox starts).
 
 ROLE = "arn:aws:iam::123456789012:role/sfn-test"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

@@ -23,8 +23,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
-ROLE_NAME = "sfn-speed"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}"
 SLEEPER = "import time\ndef handler(event, context):\n    time.sleep(event['seconds'])\n    return {'slept': event['seconds']}\n"
 FAILER = "def handler(event, context):\n    raise ValueError('no stock for ' + event['sku'])\n"
 
@@ -35,15 +33,8 @@ def sfn(aws):
 
 
 @pytest.fixture(scope="module")
-def role(aws) -> str:
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-             "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]}}]}
-    iam = aws("iam")
-    try:
-        iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
-    except iam.exceptions.EntityAlreadyExistsException:
-        pass
-    return ROLE
+def role(workflow_role) -> str:
+    return workflow_role
 
 
 def function(aws, role: str, source: str) -> str:
