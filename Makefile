@@ -21,7 +21,7 @@ venv: $(VENV)/.installed
 ## make lab: start the sandbox and open JupyterLab on the notebooks (LAB_BACKEND=localstack|aws: no sandbox)
 lab: venv
 ifeq ($(filter-out sandbox,$(LAB_BACKEND)),)
-	$(PY) -m lab_helpers.sandbox start --port $(PORT)
+	$(PY) -m aws_sandbox start --port $(PORT)
 	AWS_ENDPOINT_URL=http://127.0.0.1:$(PORT) $(JUPYTER_LAB)
 else
 	$(JUPYTER_LAB)
@@ -45,10 +45,10 @@ bench: venv
 	$(PY) bench/run.py
 
 sandbox-start: venv
-	$(PY) -m lab_helpers.sandbox start --port $(PORT)
+	$(PY) -m aws_sandbox start --port $(PORT)
 
 sandbox-stop: venv
-	$(PY) -m lab_helpers.sandbox stop --port $(PORT)
+	$(PY) -m aws_sandbox stop --port $(PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

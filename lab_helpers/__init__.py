@@ -3,7 +3,7 @@
 Importing makes no network call; the first AWS call finds the backend (``LAB_BACKEND``) and,
 on the default sandbox backend, starts the sandbox if none is running. Each name is imported
 from its module on first use (PEP 562), so ``import lab_helpers`` and ``python -m
-lab_helpers.sandbox`` stay fast: boto3, pandas and matplotlib load when a helper needs them.
+aws_sandbox`` stay fast: boto3, pandas and matplotlib load when a helper needs them.
 """
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def endpoint_url() -> str | None:
     """
     current = settings()
     if current.backend == "sandbox" and current.endpoint_url is None:
-        from .sandbox import control
+        from aws_sandbox import control
 
         return control.start()
     return current.endpoint_url

@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .paths import REPO_ROOT
-from .sandbox import control
+from aws_sandbox import control
 
 CELL_TIMEOUT_SECONDS = 300
 

@@ -14,8 +14,8 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lab_helpers.sandbox import control  # noqa: E402
-from lab_helpers.sandbox.stepfunctions import TIME_SCALE_ENV  # noqa: E402
+from aws_sandbox import control  # noqa: E402
+from aws_sandbox.stepfunctions import TIME_SCALE_ENV  # noqa: E402
 
 REGION = "us-east-1"
 WORKFLOW_ROLE_NAME = "sandbox-tests-workflow"

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lab_helpers.sandbox import control  # noqa: E402
+from aws_sandbox import control  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
 

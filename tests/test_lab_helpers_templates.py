@@ -10,7 +10,7 @@ import json
 import pytest
 
 from lab_helpers.apigateway import orders_api_methods
-from lab_helpers.sandbox.apigateway.vtl import TemplateRequest, render
+from aws_sandbox.apigateway.vtl import TemplateRequest, render
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:apicomp-order-workflow"
 POST, GET = orders_api_methods(MACHINE, "apicomp-orders")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from lab_helpers.sandbox.apigateway.vtl import TemplateRequest, aws_context, render
+from aws_sandbox.apigateway.vtl import TemplateRequest, aws_context, render
 
 CASES: list[dict] = json.loads((Path(__file__).parent / "vtl_cases.json").read_text())["cases"]
 RENDER_CASES = [c for c in CASES if c["kind"] == "render"]

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import requests
 
-from lab_helpers.sandbox.apigateway.throttling import Limiter, period_start
+from aws_sandbox.apigateway.throttling import Limiter, period_start
 from tests.sandbox.test_apigateway_support import RestApi, lambda_uri, python_lambda
 
 

@@ -8,13 +8,13 @@ import time
 
 import boto3
 
-from lab_helpers.sandbox import control
+from aws_sandbox import control
 
 from tests.conftest import ROOT, free_port
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lab_helpers.sandbox", *args],
+    return subprocess.run([sys.executable, "-m", "aws_sandbox", *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 

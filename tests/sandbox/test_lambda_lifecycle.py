@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lab_helpers.sandbox import control
+from aws_sandbox import control
 from tests.conftest import free_port
 from tests.sandbox.test_lambda_support import deploy, process_alive, wait_for
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from lab_helpers.sandbox.apigateway import vtl
-from lab_helpers.sandbox.apigateway.vtl import (BodyNotJsonError, MappingTemplateError,
+from aws_sandbox.apigateway import vtl
+from aws_sandbox.apigateway.vtl import (BodyNotJsonError, MappingTemplateError,
                                                 TemplateRequest, aws_context, render)
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:orders"

@@ -24,7 +24,7 @@ from .deployments import Snapshot
 from .gatewayresponses import GatewayError
 from .throttling import Limiter
 
-log = logging.getLogger("lab_helpers.sandbox.apigateway")
+log = logging.getLogger("aws_sandbox.apigateway")
 
 # moto_patches should call apigateway.install() at startup; until it does, loading the data
 # plane installs the patches (idempotent), so deployments made from now on are snapshotted.

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import DEFAULT_PORT, moto_patches
 
-log = logging.getLogger("lab_helpers.sandbox")
+log = logging.getLogger("aws_sandbox")
 
 # /_aws/execute-api/{apiId}/{stage}/{path}  and  /restapis/{apiId}/{stage}/_user_request_/{path}
 EXECUTE_API_PATHS = (

@@ -53,9 +53,9 @@ def start(port: int = DEFAULT_PORT) -> str:
     log_path = state_dir() / f"sandbox-{port}.log"
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "lab_helpers.sandbox", "serve", "--port", str(port)],
+            [sys.executable, "-m", "aws_sandbox", "serve", "--port", str(port)],
             stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True, cwd=str(Path(__file__).resolve().parents[2]),
+            start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]),
         )
     (state_dir() / f"sandbox-{port}.pid").write_text(str(process.pid))
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS

@@ -1,4 +1,4 @@
-"""``python -m lab_helpers.sandbox start|status|stop|reset|serve [--port N]``."""
+"""``python -m aws_sandbox start|status|stop|reset|serve [--port N]``."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,7 @@ from . import DEFAULT_PORT, control
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lab_helpers.sandbox",
+    parser = argparse.ArgumentParser(prog="python -m aws_sandbox",
                                      description="The workshop kit's offline AWS sandbox.")
     parser.add_argument("command", choices=["start", "status", "stop", "reset", "serve"])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
