@@ -18,17 +18,13 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
-from . import install
-from . import accesslog, deployments, gatewayresponses, integrations, keys, lambdaproxy, mapping, responsemap, validation
+from . import (accesslog, deployments, gatewayresponses, integrations, keys, lambdaproxy, mapping, responsemap,
+               validation, vtl)
 from .deployments import Snapshot
 from .gatewayresponses import GatewayError
 from .throttling import Limiter
 
 log = logging.getLogger("aws_sandbox.apigateway")
-
-# moto_patches should call apigateway.install() at startup; until it does, loading the data
-# plane installs the patches (idempotent), so deployments made from now on are snapshotted.
-install()
 
 limiter = Limiter()  # token buckets and quotas of every stage, method and API key
 _api_locations: dict[str, tuple[str, str]] = {}  # api id -> (account, region)
@@ -134,8 +130,6 @@ def _method_request(request: Request, path: str) -> mapping.MethodRequest:
 
 def _context(api: Any, snapshot: Snapshot | None, stage: str, method_request: mapping.MethodRequest,
              request: Request, request_id: str, epoch_ms: int) -> dict[str, Any]:
-    from . import vtl
-
     return vtl.aws_context(
         api_id=api.id, stage=stage, http_method=method_request.http_method, resource_path="",
         resource_id="", path=f"/{stage}{method_request.path}", request_id=request_id,

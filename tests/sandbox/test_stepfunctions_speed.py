@@ -175,10 +175,10 @@ def test_dynamodb_task_results_and_errors(sfn, aws, role):
 # waits; its own state dir), with the sandbox's patches installed as the server installs them.
 RUNNER = textwrap.dedent('''
     import json, sys
-    from aws_sandbox import moto_patches, stepfunctions
+    from aws_sandbox import moto_patches
 
     moto_patches.install(1)
-    stepfunctions.install(1)
+    moto_patches.install_deferred()
     answers = {}
     for name, source in json.loads(sys.stdin.read()).items():
         scope = {}
@@ -203,7 +203,8 @@ def side_by_side(tmp_path_factory) -> dict[str, list]:
 SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, zipfile
     from botocore.exceptions import ClientError
-    from aws_sandbox import lambda_runtime, stepfunctions as sfn
+    from aws_sandbox import lambda_runtime
+    from aws_sandbox.stepfunctions import tasks as sfn
 
     def outcome(call):
         try:
@@ -297,7 +298,7 @@ HTTP_SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, time
     from moto.core.request import Request
     from moto.stepfunctions.responses import StepFunctionResponse
-    from aws_sandbox import stepfunctions as sfn
+    from aws_sandbox.stepfunctions import speed as sfn
 
     def environ(operation, body):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
