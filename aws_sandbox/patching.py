@@ -43,7 +43,7 @@ def check_versions(required: dict[str, str] = REQUIRED_VERSIONS) -> None:
     wrong = [(name, version, installed_version(name)) for name, version in required.items()]
     wrong = [entry for entry in wrong if entry[2] != entry[1]]
     if wrong:
-        found = "; ".join(f"{name} {have or 'is not installed'} is installed, the sandbox needs {need}"
+        found = "; ".join(f"{name} {f'{have} is installed' if have else 'is not installed'}, the sandbox needs {need}"
                           for name, need, have in wrong)
         raise VersionMismatch(
             f"{found}. The sandbox patches these libraries and is tested with exactly these versions: "

@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import wait_for_execution
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -58,10 +59,7 @@ def run(sfn, role: str, definition: dict, execution_input: dict | None = None) -
     arn = sfn.create_state_machine(name=f"speed-{uuid.uuid4().hex[:10]}", roleArn=role,
                                    definition=json.dumps(definition))["stateMachineArn"]
     execution_arn = sfn.start_execution(stateMachineArn=arn, input=json.dumps(execution_input or {}))["executionArn"]
-    deadline = time.monotonic() + 20
-    while (answer := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "execution still running"
-        time.sleep(0.01)
+    answer = wait_for_execution(sfn, execution_arn)
     return answer, sfn.get_execution_history(executionArn=execution_arn)["events"]
 
 
