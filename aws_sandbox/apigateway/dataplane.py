@@ -210,10 +210,9 @@ def _apply_request_override(context: dict[str, Any], integration_request: mappin
 
 def _gateway_response(error: GatewayError, snapshot: Snapshot | None, request: mapping.MethodRequest,
                       context: dict[str, Any], stage_variables: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
-    accept = (request.headers.get("Accept") or "").split(";")[0].strip().lower() or None
     status, headers, body = gatewayresponses.render(
         error, snapshot, context, stage_variables,
-        lambda ctx: mapping.template_request(request, ctx, stage_variables), accept)
+        lambda ctx: mapping.template_request(request, ctx, stage_variables), request.headers.get("Accept"))
     return status, list(headers.items()), body
 
 
