@@ -94,3 +94,72 @@ def test_without_speed_paths_moto_runs_its_own_code(tmp_path):
     assert "aws_sandbox.stepfunctions.speed" in on
     assert off.startswith("False moto.stepfunctions.parser.asl.utils.boto_client aws_sandbox.stepfunctions.tasks")
     assert "aws_sandbox.stepfunctions.speed" not in off
+
+
+def _sandbox_imports() -> dict[str, set[str]]:
+    """Each aws_sandbox module -> the aws_sandbox modules it imports, anywhere in it (an import
+    inside a function is still a dependency: moving it there only hides a loop)."""
+    import ast
+
+    package = ROOT / "aws_sandbox"
+    graph: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        base = parts[:-1]  # the package a relative import starts from
+        imported: set[str] = set()
+        tree = ast.parse(path.read_text())
+        type_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+                     and getattr(node.test, "id", "") == "TYPE_CHECKING" for inner in ast.walk(node)}
+        for node in ast.walk(tree):
+            if id(node) in type_only:  # `if TYPE_CHECKING:` imports never run
+                continue
+            if isinstance(node, ast.ImportFrom) and node.level:
+                origin = ".".join(base[:len(base) - node.level + 1] + tuple(filter(None, [node.module])))
+                targets = [f"{origin}.{alias.name}" for alias in node.names]
+                imported.update(t if (ROOT / t.replace(".", "/")).with_suffix(".py").exists()
+                                or (ROOT / t.replace(".", "/")).is_dir() else origin for t in targets)
+            elif isinstance(node, ast.Import):
+                imported.update(a.name for a in node.names if a.name.startswith("aws_sandbox"))
+        graph[name] = {module for module in imported if module != name}
+    return graph
+
+
+def test_the_sandbox_modules_import_one_another_without_a_loop():
+    graph = _sandbox_imports()
+    assert "aws_sandbox.moto_patches" in graph["aws_sandbox.server"]
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, "import loop: " + " -> ".join(path + (module,))
+        if module in done:
+            return
+        for imported in graph.get(module, ()):
+            visit(imported, path + (module,))
+        done.add(module)
+
+    for module in graph:
+        visit(module, ())
+
+
+def test_importing_the_sandbox_patches_nothing(tmp_path):
+    # Every module imported, nothing installed: moto and airspeed are as shipped.
+    script = textwrap.dedent('''
+        import importlib, pkgutil, aws_sandbox
+        for module in pkgutil.walk_packages(aws_sandbox.__path__, "aws_sandbox."):
+            if module.name != "aws_sandbox.__main__":
+                importlib.import_module(module.name)
+        from airspeed import operators
+        from moto.apigateway.models import RestAPI
+        from moto.awslambda.models import LambdaBackend
+        from moto.iam.models import IAMBackend
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+        print(operators.boolean_value.__module__, operators.VariableExpression.calculate.__module__,
+              RestAPI.create_deployment.__module__, LambdaBackend.invoke.__module__,
+              IAMBackend._init_aws_policies.__module__, StepFunctionsParserBackend.start_execution.__module__)
+    ''')
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LAB_SANDBOX_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["airspeed.operators", "airspeed.operators", "moto.apigateway.models",
+                                   "moto.awslambda.models", "moto.iam.models", "moto.stepfunctions.parser.models"]
