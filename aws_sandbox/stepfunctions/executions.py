@@ -49,11 +49,9 @@ def validate_execution_name(name: str) -> None:
         raise InvalidName(f"Invalid Name: '{name}'")
 
 
-
 def install() -> None:
     """Names, idempotent Standard starts, Express executions (see the module's docstring)."""
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-
 
     def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
         if name is not None:
@@ -82,7 +80,6 @@ def install() -> None:
             raise StateMachineTypeNotSupported(
                 "This operation is not supported by this type of state machine")
         return moto_list(self, state_machine_arn, **filters)
-
 
     backend = StepFunctionsParserBackend
     moto_start = replace(backend, "start_execution", start_execution)
@@ -198,4 +195,3 @@ def _epoch_seconds(value: Any) -> float:
     if isinstance(value, datetime.datetime):
         return value.timestamp()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-

@@ -125,7 +125,6 @@ def install_time_scale(scale: float) -> None:
     replace(WaitFunction, "_wait_interval", wait_interval)
 
 
-
 class _Forgetful(list):
     """moto appends every thread it starts (several per execution) to a module list that
     nothing reads; each keeps its execution's data alive for the life of the process."""
@@ -138,5 +137,3 @@ def install_thread_registry() -> None:
     from moto.stepfunctions.parser import utils
 
     rebind("moto.stepfunctions.parser", "TMP_THREADS", utils.TMP_THREADS, _Forgetful())
-
-

@@ -274,5 +274,3 @@ def install_inline_tasks() -> None:
             env.states.reset(input_value=env.stack.pop())
 
     moto_evaluate = replace(ExecutionState, "_evaluate_with_timeout", evaluate_with_timeout)
-
-

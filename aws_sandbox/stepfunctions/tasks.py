@@ -81,7 +81,6 @@ def _new_in_process_client(service: str, region: str):
     return client
 
 
-
 def install_in_process_tasks() -> None:
     """Speed path: Task calls answered in-process (``task_client``, ``dynamodb_call``)."""
     import moto.stepfunctions.parser.asl.parse.preprocessor  # noqa: F401 (imports every Task)
@@ -258,4 +257,3 @@ def install_lambda_errors(in_process: bool) -> None:
 
     moto_integration = replace(lambda_eval_utils, "execute_lambda_function_integration",
                                execute_lambda_function_integration)
-
