@@ -10,7 +10,9 @@ Correctness fixes (the sandbox would differ from AWS without them):
 - Lambda: moto needs Docker to run code; ``LambdaBackend.invoke`` and ``LambdaFunction.invoke``
   are handed to the sandbox's worker-process runtime (``lambda_runtime.install``).
 - Step Functions (``stepfunctions.executions``, ``.tasks``, ``.semantics``): execution names,
-  idempotent starts, Express executions, StartSyncExecution; a Lambda error's Cause verbatim;
+  idempotent starts, Express executions, StartSyncExecution; bounded memory (one snapshot of a
+  machine per revision, names by index, history compacted at the end, closed executions capped);
+  a Lambda error's Cause verbatim;
   apigateway:invoke errors; StringMatches; context timestamps; component heap keys; moto's
   thread registry; the test-only time scale.
 - API Gateway (``apigateway.deployments``, ``.sfn_invoke``): a stage serves its deployment, not
@@ -79,6 +81,7 @@ def install_deferred() -> None:
         fast = patching.speed_paths_enabled()
         # Correctness fixes.
         executions.install()
+        executions.install_bounded_memory()
         tasks.install_api_gateway_errors()
         tasks.install_lambda_errors(in_process=fast)
         semantics.install_string_matches()

@@ -28,43 +28,29 @@ from werkzeug.wrappers import Request, Response
 
 from .. import awsapi
 from ..patching import replace
-from .executions import _error_response
+from .executions import ExecutionStore, _error_response
 
 
 def install_execution_index() -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
-        execution = start(self, state_machine_arn, name, execution_input, trace_header)
-        if ":express:" not in execution.execution_arn:  # Express executions are not described
-            _execution_index(self)[execution.execution_arn] = (
-                self.describe_state_machine(state_machine_arn), execution)
-        return execution
-
     def describe_execution(self, execution_arn):
         # moto finds an execution by scanning every execution of its machine (clients poll
-        # DescribeExecution: that grows with every order taken). The index answers as moto
-        # would whenever moto would look in the machine the execution was started on.
-        known = _execution_index(self).get(execution_arn)
-        if known is not None:
+        # DescribeExecution: that grows with every order taken). The machine's store has them
+        # by name (the ARN's last part); anything else is moto's to answer.
+        parts = execution_arn.split(":") if isinstance(execution_arn, str) else []
+        if len(parts) == 8 and parts[5] == "execution":  # else moto's validation answers
             try:
-                if self._get_state_machine_for_execution(execution_arn) is known[0]:
-                    return known[1]
+                executions = self._get_state_machine_for_execution(execution_arn).executions
             except JsonRESTError:
-                pass
+                executions = None
+            if type(executions) is ExecutionStore:
+                known = executions.by_name.get(parts[7])
+                if known is not None and known.execution_arn == execution_arn:
+                    return known
         return describe(self, execution_arn)
 
-    start = replace(StepFunctionsParserBackend, "start_execution", start_execution)
     describe = replace(StepFunctionsParserBackend, "describe_execution", describe_execution)
-
-
-def _execution_index(backend) -> dict[str, tuple[Any, Any]]:
-    """Execution ARN → (state machine it was started on, execution), kept on the backend
-    (a reset discards both)."""
-    index = backend.__dict__.get("_lab_execution_index")
-    if index is None:
-        index = backend.__dict__.setdefault("_lab_execution_index", {})
-    return index
 
 
 def handle_operation(request: Request) -> Response | None:
