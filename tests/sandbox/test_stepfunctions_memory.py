@@ -97,7 +97,8 @@ HISTORY_RUNNER = textwrap.dedent('''
             time.sleep(0.01)
         answered = backend.get_execution_history(execution.exec_arn)["events"]
         same_twice = backend.get_execution_history(execution.exec_arn)["events"] == answered
-        serialised = [json.dumps(events, default=repr, sort_keys=True) for events in (live[execution.exec_arn], answered)]
+        recorded = live[execution.exec_arn]
+        serialised = [json.dumps(events, default=repr, sort_keys=True) for events in (recorded, answered)]
         results.append({"status": execution.status, "equal": live[execution.exec_arn] == answered,
                         "same_twice": same_twice, "serialised_equal": serialised[0] == serialised[1],
                         "events": [e["type"] for e in answered],
@@ -174,8 +175,9 @@ def test_past_the_cap_the_oldest_closed_executions_are_dropped(capped_sfn):
     finished = [run(sfn, arn, {"n": n}) for n in range(5)]
     try:
         for dropped in finished[:2]:
-            assert error_code(lambda: sfn.describe_execution(executionArn=dropped)) == "ExecutionDoesNotExist"
-            assert error_code(lambda: sfn.get_execution_history(executionArn=dropped)) == "ExecutionDoesNotExist"
+            assert error_code(lambda arn=dropped: sfn.describe_execution(executionArn=arn)) == "ExecutionDoesNotExist"
+            assert error_code(lambda arn=dropped: sfn.get_execution_history(executionArn=arn)) \
+                == "ExecutionDoesNotExist"
         for kept in finished[2:]:
             assert sfn.describe_execution(executionArn=kept)["status"] == "SUCCEEDED"
             assert sfn.get_execution_history(executionArn=kept)["events"][-1]["type"] == "ExecutionSucceeded"
