@@ -24,7 +24,8 @@ Speed paths (same answers, less time; ``moto_speed`` and ``stepfunctions.speed``
 ``stepfunctions.tasks``): AWS managed policies parsed once; reset without rebuilding;
 dispatch lookups and UpdateExpressions memoised; definitions and JSONPaths parsed once;
 Task calls in-process; Tasks without a timeout in the caller's thread; JSON copies;
-DescribeExecution by index; StartExecution/DescribeExecution before moto's dispatcher.
+DescribeExecution by index; StartExecution/DescribeExecution and DynamoDB calls before moto's
+dispatcher.
 """
 from __future__ import annotations
 
@@ -107,5 +108,5 @@ def extra_operations() -> list:
     """Handlers for AWS operations the sandbox answers before moto (tried in order, POST only)."""
     handlers = [lambda_runtime.handle_invoke_request, executions.handle_start_sync]
     if patching.speed_paths_enabled():
-        handlers.append(speed.handle_operation)
+        handlers += [speed.handle_operation, moto_speed.handle_dynamodb_request]
     return handlers

@@ -270,7 +270,7 @@ class _ClosedEnvironment:
     context object are let go."""
 
     def __init__(self, env) -> None:
-        self.event_manager = CompactHistory(env.event_manager.get_event_history())
+        self.event_manager = CompactHistory.of(env.event_manager)
         self._program_state = env.program_state()
         self.callback_pool_manager = env.callback_pool_manager
         self.map_run_record_pool_manager = env.map_run_record_pool_manager
@@ -290,7 +290,14 @@ class CompactHistory:
     dicts); ``get_event_history`` gives a fresh, equal list each time, as moto's does."""
 
     def __init__(self, events: list) -> None:
-        self._data = zlib.compress(pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self._data = zlib.compress(pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL), 6)
+
+    @classmethod
+    def of(cls, event_manager) -> CompactHistory:
+        """The events of moto's ``EventManager``, pickled as they are (moto's own
+        ``get_event_history`` deep-copies them first: the pickle is already a copy)."""
+        with event_manager._mutex:
+            return cls(event_manager._history_event_list)
 
     def get_event_history(self) -> list:
         return pickle.loads(zlib.decompress(self._data))
