@@ -3,7 +3,7 @@ exactly as the code it replaces (tests/sandbox/test_stepfunctions_speed.py compa
 ``moto_patches`` installs them unless ``LAB_SANDBOX_SPEED_PATHS=off``.
 
 - each ASL definition is parsed once, and each JSONPath once (moto re-parses both every time);
-- Task states without TimeoutSeconds run without a thread of their own;
+- Task states and Programs without TimeoutSeconds run without a thread of their own;
 - state data is copied as JSON (not ``copy.deepcopy``); Parallel branch threads are named cheaply;
 - DescribeExecution finds an execution by ARN (moto scanned them all);
 - StartExecution and DescribeExecution are answered before moto's dispatcher (``handle_operation``).
@@ -260,3 +260,28 @@ def install_inline_tasks() -> None:
             env.states.reset(input_value=env.stack.pop())
 
     moto_evaluate = replace(ExecutionState, "_evaluate_with_timeout", evaluate_with_timeout)
+
+
+def install_inline_programs() -> None:
+    """moto evaluates every Program (the machine's top level, each Parallel branch, each Map
+    iteration's) in a thread of its own and joins it with the Program's TimeoutSeconds, to mark
+    the execution timed out when that passes. Without TimeoutSeconds the join waits for as long
+    as the thread runs: the caller's thread evaluates it instead, to the same end (an order's
+    workflow started six threads; three of them were these)."""
+    import logging
+
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+
+    log = logging.getLogger(Program.__module__)
+
+    def eval_program(self, env) -> None:
+        if self.timeout_seconds:
+            return moto_eval(self, env)
+        env.next_state_name = self.start_at.start_at_name
+        try:
+            EvalComponent.eval(self, env)
+        except Exception:  # noqa: BLE001 -- in moto's thread it ended the thread, not the caller
+            log.exception("Program evaluation ended with an exception")
+
+    moto_eval = replace(Program, "eval", eval_program)
