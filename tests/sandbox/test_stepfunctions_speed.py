@@ -404,3 +404,47 @@ def test_start_and_describe_execution_answer_as_moto_did(side_by_side):
     assert [path for _, path, _, _ in pairs] == (
         ["sandbox"] * 6 + ["moto"] * 2 + ["sandbox"] * 2 + ["moto"] * 2 + ["sandbox"] * 5 + ["moto", "sandbox"])
     assert [answer[3].get("status") for _, _, answer, _ in pairs[12:15]] == ["SUCCEEDED", "FAILED", "RUNNING"]
+
+
+# -- reused threads for executions and Parallel branches -----------------------------------------
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the 1 / 0, reported
+def test_reused_threads_start_work_at_once_reuse_idle_threads_and_end_idle_ones():
+    import threading
+
+    from aws_sandbox.stepfunctions.speed import ReusableThreads
+
+    threads = ReusableThreads("test", idle_seconds=0.3)
+    release, started, names = threading.Event(), [], []
+
+    def blocked(number: int):
+        def work() -> None:
+            started.append(number)
+            names.append(threading.current_thread().name)
+            release.wait(10)
+        return work
+
+    # work never queues behind busy threads: three blocked pieces run side by side
+    for number in range(3):
+        threads.claim().start(blocked(number))
+    deadline = time.monotonic() + 10
+    while len(started) < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert len(set(names)) == 3
+    release.set()
+    while len(threads._idle) < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    # an idle thread takes the next work; an exception in work does not end the thread's service
+    done = threading.Event()
+    threads.claim().start(lambda: 1 / 0)
+    while len(threads._idle) < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    threads.claim().start(lambda: (names.append(threading.current_thread().name), done.set()))
+    assert done.wait(10) and names[-1] in names[:3]
+    # idle past idle_seconds: the threads end
+    while threads._idle:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert not any(thread.name in names[:3] for thread in threading.enumerate())
