@@ -23,8 +23,7 @@ Correctness fixes (the sandbox would differ from AWS without them):
 Speed paths (same answers, less time; ``moto_speed`` and ``stepfunctions.speed``,
 ``stepfunctions.tasks``): AWS managed policies parsed once; reset without rebuilding;
 dispatch lookups and UpdateExpressions memoised; definitions and JSONPaths parsed once;
-Task calls in-process; Tasks and Programs without a timeout in the caller's thread; reused
-threads for executions and Parallel branches; JSON copies;
+Task calls in-process; Tasks and Programs without a timeout in the caller's thread; JSON copies;
 DescribeExecution by index; StartExecution/DescribeExecution and DynamoDB calls before moto's
 dispatcher.
 """
@@ -102,7 +101,7 @@ def install_deferred() -> None:
             speed.install_inline_tasks()
             speed.install_inline_programs()
             speed.install_json_copies()
-            speed.install_reused_threads()
+            speed.install_branch_thread_names()
         _deferred_done.set()
 
 

@@ -4,8 +4,7 @@ exactly as the code it replaces (tests/sandbox/test_stepfunctions_speed.py compa
 
 - each ASL definition is parsed once, and each JSONPath once (moto re-parses both every time);
 - Task states and Programs without TimeoutSeconds run without a thread of their own;
-- state data is copied as JSON (not ``copy.deepcopy``);
-- executions and Parallel branches run on reused threads (moto started a new one for each);
+- state data is copied as JSON (not ``copy.deepcopy``); Parallel branch threads are named cheaply;
 - DescribeExecution finds an execution by ARN (moto scanned them all);
 - StartExecution and DescribeExecution are answered before moto's dispatcher (``handle_operation``).
 (The in-process Task calls are in ``tasks``.)
@@ -19,8 +18,6 @@ import functools
 import importlib
 import io
 import json
-import queue
-import sys
 import threading
 import uuid
 from types import SimpleNamespace
@@ -210,6 +207,21 @@ def install_json_copies() -> None:
     replace(environment, "copy", SimpleNamespace(deepcopy=snapshot))
 
 
+def install_branch_thread_names() -> None:
+    """moto names each Parallel branch's thread after ``str(program)``, which renders the
+    branch's whole component tree (a few hundred µs); the id names it as uniquely."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import BranchWorker
+
+    def start(self) -> None:
+        if self._worker_thread is not None:
+            raise RuntimeError(f"Attempted to rerun BranchWorker for program ${self._program}.")
+        self._worker_thread = threading.Thread(
+            target=self._thread_routine, name=f"BranchWorker_{id(self._program):x}", daemon=True)
+        self._worker_thread.start()
+
+    replace(BranchWorker, "start", start)
+
+
 # ----------------------------------------------------------------------------------------
 # Threads
 # ----------------------------------------------------------------------------------------
@@ -273,83 +285,3 @@ def install_inline_programs() -> None:
             log.exception("Program evaluation ended with an exception")
 
     moto_eval = replace(Program, "eval", eval_program)
-
-
-class ReusableThreads:
-    """Threads that, their work done, wait a while for more instead of ending. Work never
-    queues: it goes to an idle thread or to a new one, so it starts at once as with a new
-    thread, and work that waits for other work (a Parallel state for its branches) cannot
-    block it. A thread idle for ``idle_seconds`` ends."""
-
-    def __init__(self, name: str, idle_seconds: float = 30.0) -> None:
-        self.name = name
-        self.idle_seconds = idle_seconds
-        self._idle: list[_Slot] = []
-        self._lock = threading.Lock()
-        self._count = 0
-
-    def claim(self) -> _Slot:
-        """An idle thread's slot, or a new thread's; ``slot.start(work)`` hands it the work."""
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-            self._count += 1
-            number = self._count
-        slot = _Slot()
-        slot.thread = threading.Thread(target=self._serve, args=(slot,), name=f"{self.name}-{number}", daemon=True)
-        return slot
-
-    def _serve(self, slot: _Slot) -> None:
-        while True:
-            work = slot.inbox.get()
-            try:
-                work()
-            except Exception:  # noqa: BLE001 -- as a thread of its own would: reported, then gone
-                threading.excepthook(threading.ExceptHookArgs((*sys.exc_info(), slot.thread)))
-            del work  # let go of the finished work's data while idle
-            with self._lock:
-                self._idle.append(slot)
-            try:
-                slot.inbox.put(slot.inbox.get(timeout=self.idle_seconds))
-            except queue.Empty:
-                with self._lock:
-                    if slot in self._idle:  # nobody claimed it meanwhile: end
-                        self._idle.remove(slot)
-                        return
-                # claimed just now: its work is on the way
-
-
-class _Slot:
-    thread: threading.Thread
-
-    def __init__(self) -> None:
-        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
-
-    def start(self, work) -> None:
-        if not self.thread.is_alive() and self.thread.ident is None:
-            self.thread.start()
-        self.inbox.put(work)
-
-
-_workflow_threads = ReusableThreads("sfn-worker")
-
-
-def install_reused_threads() -> None:
-    """moto starts a new thread for every execution and every Parallel branch (and names each
-    branch's after ``str(program)``, which renders its whole component tree); both run on
-    ``ReusableThreads`` instead, started at once as before."""
-    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_worker import BranchWorker
-    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
-
-    def start_execution_worker(self) -> None:
-        _workflow_threads.claim().start(self._execution_logic)
-
-    def start_branch_worker(self) -> None:
-        if self._worker_thread is not None:
-            raise RuntimeError(f"Attempted to rerun BranchWorker for program ${self._program}.")
-        slot = _workflow_threads.claim()
-        self._worker_thread = slot.thread  # its routine logs the thread's id
-        slot.start(self._thread_routine)
-
-    replace(ExecutionWorker, "start", start_execution_worker)
-    replace(BranchWorker, "start", start_branch_worker)
