@@ -5,7 +5,7 @@ exactly as the code it replaces (tests/sandbox/test_stepfunctions_speed.py compa
 - each ASL definition is parsed once, and each JSONPath once (moto re-parses both every time);
 - Task states and Programs without TimeoutSeconds run without a thread of their own;
 - state data is copied as JSON (not ``copy.deepcopy``); Parallel branch threads are named cheaply;
-- DescribeExecution finds an execution by ARN (moto scanned them all);
+- DescribeExecution finds an execution by name in its machine's ExecutionStore (moto scanned them all);
 - StartExecution and DescribeExecution are answered before moto's dispatcher (``handle_operation``).
 (The in-process Task calls are in ``tasks``.)
 """
