@@ -56,9 +56,11 @@ RUNNER = textwrap.dedent('''
         headers = {k.lower(): v for k, v in headers.items()}
         has_id, has_crc = bool(headers.pop("x-amzn-requestid", None)), bool(headers.pop("x-amz-crc32", None))
         headers.pop("date", None)
+        # a creation time may print one digit shorter: the length is checked against the body instead
+        length_right = headers.pop("content-length", str(len(body.encode()))) == str(len(body.encode()))
         # a table's creation time and id differ between two tables, whoever creates them
         body = re.sub(r'"(CreationDateTime|TableId)": [^,}]+', r'"\\1": "-"', body.replace("tlean", "tmoto"))
-        return [path, status, headers, has_id, has_crc, body]
+        return [path, status, headers, has_id, has_crc, length_right, body]
 
     table = {"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST",
              "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}
@@ -111,4 +113,5 @@ def test_dynamodb_calls_answer_as_moto_dispatcher_did(pairs):
     assert [lean[0] for _, _, lean in pairs] == ["lean"] * 15 + ["declined"]
     statuses = [moto[1] for _, moto, _ in pairs]
     assert statuses == [200, 200, 200, 400, 200, 200, 200, 400, 400, 500, 200, 200, 200, 200, 500, 200]
-    assert json.loads(pairs[4][1][5])["Item"]["n"] == {"N": "1.50"}
+    assert all(moto[5] and lean[5] for _, moto, lean in pairs)  # Content-Length is the body's
+    assert json.loads(pairs[4][1][6])["Item"]["n"] == {"N": "1.50"}
