@@ -6,9 +6,13 @@ and StartSyncExecution (moto has none).
   lock (two racing retries of one POST start one workflow);
 - Express executions get AWS's ``:express:`` ARNs, no idempotency, and are neither listed nor
   described (as on AWS);
-- ``StartSyncExecution`` runs an Express execution to its end (``handle_start_sync``).
+- ``StartSyncExecution`` runs an Express execution to its end (``handle_start_sync``);
+- memory stays bounded (``install_bounded_memory``): one snapshot of a machine per revision, names
+  by index (``ExecutionStore``), a closed execution keeps its history compressed and lets go of
+  the interpreter's state, and at most ``LAB_SANDBOX_SFN_CLOSED_EXECUTIONS`` closed executions
+  are kept per machine (AWS keeps them 90 days).
 
-Correctness fixes: ``moto_patches`` installs ``install()``.
+Correctness fixes: ``moto_patches`` installs ``install()`` and ``install_bounded_memory()``.
 """
 from __future__ import annotations
 
