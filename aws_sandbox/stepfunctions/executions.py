@@ -325,14 +325,14 @@ def install_bounded_memory() -> None:
         raise ExecutionAlreadyExists("Execution Already Exists: '" + existing.execution_arn + "'")
 
     def terminated(self) -> None:
-        moto_terminated(self)
+        moto_terminated(self)  # the execution's status, output or error: clients see it closed
         execution = self.execution
-        worker = execution.exec_worker
-        if worker is not None and worker.env is not None:
-            worker.env = _ClosedEnvironment(worker.env)
         store = execution.__dict__.get("_lab_store")
         if store is not None:
             store.closed(execution)
+        worker = execution.exec_worker
+        if worker is not None and worker.env is not None:
+            worker.env = _ClosedEnvironment(worker.env)
 
     assert models.copy is copy  # moto's module uses it only for the snapshot in start_execution
     replace(models, "copy", SimpleNamespace(deepcopy=_machine_snapshot))

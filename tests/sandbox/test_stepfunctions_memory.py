@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
@@ -93,7 +94,8 @@ HISTORY_RUNNER = textwrap.dedent('''
         deadline = time.monotonic() + 60
         while execution.status == "RUNNING" and time.monotonic() < deadline:
             time.sleep(0.01)
-        while execution.exec_arn not in live and time.monotonic() < deadline:
+        # the status flips first; the Environment is let go just after
+        while type(execution.exec_worker.env).__name__ != "_ClosedEnvironment" and time.monotonic() < deadline:
             time.sleep(0.01)
         answered = backend.get_execution_history(execution.exec_arn)["events"]
         same_twice = backend.get_execution_history(execution.exec_arn)["events"] == answered
@@ -173,6 +175,11 @@ def test_past_the_cap_the_oldest_closed_executions_are_dropped(capped_sfn):
     holding = machine(sfn, HOLD)
     running = sfn.start_execution(stateMachineArn=holding, input="{}")["executionArn"]
     finished = [run(sfn, arn, {"n": n}) for n in range(5)]
+    # an execution is filed as closed just after its status flips: the drop follows at once
+    deadline = time.monotonic() + 10
+    while len(sfn.list_executions(stateMachineArn=arn)["executions"]) > 3:
+        assert time.monotonic() < deadline, "the oldest closed executions were not dropped"
+        time.sleep(0.01)
     try:
         for dropped in finished[:2]:
             assert error_code(lambda arn=dropped: sfn.describe_execution(executionArn=arn)) == "ExecutionDoesNotExist"
