@@ -78,9 +78,11 @@ class SandboxApp:
     def control(self, request: Request) -> Response:
         route = request.path[len("/_sandbox/"):].strip("/")
         if route == "health":
+            from . import lambda_runtime
+
             return json_response(
                 {"status": "running", "port": self.port, "pid": os.getpid(),
-                 "uptime_seconds": round(time.time() - self.started, 3)}
+                 "uptime_seconds": round(time.time() - self.started, 3), "lambda": lambda_runtime.stats()}
             )
         if route == "reset" and request.method == "POST":
             started = time.perf_counter()
