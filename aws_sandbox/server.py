@@ -1,6 +1,7 @@
 """The sandbox's HTTP server: one WSGI app on 127.0.0.1 in front of moto's services.
 
-Requests are routed, in order, to:
+Every request first passes ``host_guard`` (loopback Host names and the invoke-URL host only; no
+AWS API or sandbox call from another origin's web page). Then it is routed, in order, to:
 1. the sandbox's own control routes under ``/_sandbox/`` (health, reset, shutdown, access log);
 2. the API Gateway data plane (REST API invoke URLs in LocalStack's three forms);
 3. the AWS API dispatcher (``awsapi``): operations moto lacks or gets wrong, answered by the
@@ -19,7 +20,7 @@ from typing import Iterable
 
 from werkzeug.wrappers import Request, Response
 
-from . import DEFAULT_PORT, moto_patches
+from . import DEFAULT_PORT, host_guard, moto_patches
 
 log = logging.getLogger("aws_sandbox")
 
@@ -28,10 +29,9 @@ EXECUTE_API_PATHS = (
     re.compile(r"^/_aws/execute-api/(?P<api>[^/]+)/(?P<stage>[^/]+)(?P<path>/.*)?$"),
     re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$"),
 )
-# {apiId}.execute-api.localhost.localstack.cloud[:port]  (and the AWS form, used by apigateway:invoke)
-EXECUTE_API_HOST = re.compile(
-    r"^(?P<api>[a-z0-9]+)\.execute-api\.(localhost\.localstack\.cloud|[a-z0-9-]+\.amazonaws\.com)(:\d+)?$"
-)
+# {apiId}.execute-api.localhost.localstack.cloud[:port]. (The AWS form, {apiId}.execute-api.{region}.
+# amazonaws.com, is served in-process to apigateway:invoke only; host_guard refuses it over HTTP.)
+EXECUTE_API_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.localhost\.localstack\.cloud(:\d+)?$")
 
 class SandboxApp:
     """The WSGI application: sandbox routes first, moto for the rest."""
@@ -42,6 +42,7 @@ class SandboxApp:
         self.port = port
         self.started = time.time()
         moto_patches.install(port)
+        host_guard.install()
         self.aws_api = awsapi.app()
         self.shutdown_requested = threading.Event()
 
@@ -129,7 +130,8 @@ def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
 
     logging.basicConfig(level=os.environ.get("LAB_SANDBOX_LOG_LEVEL", "WARNING"))
     app = SandboxApp(port)
-    server = create_server(app, host=host, port=port, threads=SERVER_THREADS, ident="sandbox",
+    guarded = host_guard.HostGuard(app, is_invoke_url=lambda environ: app.execute_api_target(environ) is not None)
+    server = create_server(guarded, host=host, port=port, threads=SERVER_THREADS, ident="sandbox",
                            connection_limit=1000, expose_tracebacks=False)
     threading.Thread(target=_stop_when_asked, args=(app,), daemon=True).start()
     threading.Thread(target=moto_patches.install_deferred, name="warm-up", daemon=True).start()
