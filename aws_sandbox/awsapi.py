@@ -35,7 +35,11 @@ class AwsApiApp:
         self.moto = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        from . import moto_patches
+        from . import moto_patches, request_validation
+
+        refused = request_validation.check(environ)  # AWS's 4xx for malformed requests, before moto
+        if refused is not None:
+            return refused(environ, start_response)
 
         if not moto_patches.deferred_installed():
             scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))

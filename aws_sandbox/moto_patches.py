@@ -15,6 +15,8 @@ Each patch is small and says why it exists; the modules named here hold the code
 - moto's Step Functions interpreter is switched on, and its gaps against AWS are closed
   in ``stepfunctions`` (execution names, StartSyncExecution, Task calls that reach the
   sandbox in-process, parsed definitions cached).
+- moto's interpreter lets ``States.ALL`` catch ``States.DataLimitExceeded`` and ``States.Runtime``,
+  which AWS documents as terminal: fixed in ``stepfunctions_limits``.
 - moto's API Gateway serves the live API rather than what was deployed, and its
   ``apigateway:invoke`` Task drops Stage/Path/RequestBody: fixed in ``apigateway``.
 """
@@ -75,9 +77,10 @@ def install_deferred() -> None:
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, stepfunctions
+        from . import apigateway, stepfunctions, stepfunctions_limits
 
         stepfunctions.install(_port)
+        stepfunctions_limits.install()  # States.ALL does not catch States.DataLimitExceeded
         # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
         apigateway.install()
         _deferred_done.set()

@@ -133,7 +133,7 @@ def _body_value(body: bytes, json_path: str) -> str | None:
         return body.decode("utf-8", "replace")
     try:
         value: Any = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     for part in json_path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
