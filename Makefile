@@ -27,8 +27,14 @@ else
 	$(JUPYTER_LAB)
 endif
 
-## make test: unit, sandbox and conformance tests, then every notebook with nbval
-test: venv unit notebooks-test
+## make test: unit, sandbox and conformance tests, then every notebook with nbval. The notebooks run
+## even when a test fails; the summary names what failed and make exits non-zero.
+test: venv
+	@unit=passed; notebooks=passed; \
+	$(MAKE) --no-print-directory unit || unit=FAILED; \
+	$(MAKE) --no-print-directory notebooks-test || notebooks=FAILED; \
+	echo "make test: unit tests $$unit, notebooks $$notebooks"; \
+	[ $$unit = passed ] && [ $$notebooks = passed ]
 
 unit: venv
 	$(PY) -m pytest

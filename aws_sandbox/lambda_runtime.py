@@ -51,7 +51,6 @@ from .lambda_concurrency import Concurrency, account_concurrency, reservations
 WORKER_PY = Path(__file__).with_name("lambda_worker.py")
 WORKER_JS = Path(__file__).with_name("lambda_worker.js")
 PHASE_END = b"\0LAB-LAMBDA-PHASE-END\0\n"  # written by the workers after each phase's logs
-INIT_TIMEOUT_SECONDS = 10.0  # AWS's limit for the init phase
 LOG_TAIL_BYTES = 4096
 MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -75,6 +74,11 @@ def max_workers() -> int:
 
 def idle_seconds() -> float:
     return float(os.environ.get("LAB_LAMBDA_IDLE_SECONDS", "300"))
+
+
+def init_seconds() -> float:
+    """AWS's limit for the init phase (10 s); tests shorten it."""
+    return float(os.environ.get("LAB_LAMBDA_INIT_SECONDS", "10"))
 
 
 def queue_seconds() -> float:
@@ -504,13 +508,16 @@ def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: s
     error: dict | None = None
     healthy = True
     if worker.cold:  # the cold start: the worker imports the handler
-        init = worker.exchange(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        init = worker.exchange(time.monotonic() + init_seconds())
+        if init.timed_out:  # AWS retries the init in the invoke phase, with the function's timeout
+            retried = worker.exchange(time.monotonic() + spec.timeout)
+            init = Exchange(retried.message, init.logs + retried.logs, retried.timed_out)
         init_ms = (time.perf_counter() - worker.started) * 1000
         lines += split_log(init.logs)
         worker.cold = False
         if init.message is None or init.message.get("init") != "ok":
             healthy = False
-            error = init_failure(worker, init, request_id)
+            error = init_failure(worker, init, request_id, spec.timeout)
     lines.append(f"START RequestId: {request_id} Version: {spec.version}")
     started = time.perf_counter()
     status = ""
@@ -551,10 +558,10 @@ def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: s
     return Outcome(result, None, lines), healthy
 
 
-def init_failure(worker: Worker, init: Exchange, request_id: str) -> dict:
-    if init.timed_out:
+def init_failure(worker: Worker, init: Exchange, request_id: str, timeout: float) -> dict:
+    if init.timed_out:  # the retried init timed out too: the invocation's own timeout
         return {"errorMessage": f"RequestId: {request_id} Error: Task timed out after "
-                                f"{INIT_TIMEOUT_SECONDS:.2f} seconds", "errorType": "Sandbox.Timedout"}
+                                f"{timeout:.2f} seconds", "errorType": "Sandbox.Timedout"}
     if init.message is None:
         return exit_error(worker, request_id)
     return init.message["error"]

@@ -30,7 +30,7 @@ import functools
 import io
 import json
 import re
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from werkzeug.wrappers import Response

@@ -11,6 +11,7 @@ import boto3
 from aws_sandbox import control
 
 from tests.conftest import ROOT, free_port
+from tests.sandbox.test_lambda_support import wait_for
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -47,8 +48,7 @@ def test_start_status_reset_stop(tmp_path, monkeypatch):
 
     assert run_cli("stop", "--port", port).returncode == 0
     assert run_cli("status", "--port", port).returncode == 1
-    time.sleep(0.3)
-    assert not process_alive(pid) and not process_alive(worker_pid), "stop left a process behind"
+    wait_for(lambda: not process_alive(pid) and not process_alive(worker_pid), timeout=30)  # nothing left behind
 
 
 def invoke_a_function(endpoint: str) -> int:

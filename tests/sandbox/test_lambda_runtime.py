@@ -326,10 +326,10 @@ def test_handler_output_lands_in_cloudwatch_logs_in_aws_format(aws):
 def test_event_invocations_run_in_the_background(aws):
     name = deploy(aws, LOGGING)
     started = time.monotonic()
-    response = aws("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 5, "sleep": 1}')
+    response = aws("lambda").invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 5, "sleep": 10}')
     assert response["StatusCode"] == 202
     assert response["Payload"].read() == b""
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 8  # answered before the handler's 10 s are over
 
     def handled():
         try:
@@ -437,6 +437,6 @@ def test_step_functions_task_states_run_the_real_handler(aws):
         described = sfn.describe_execution(executionArn=execution["executionArn"])
         return described if described["status"] != "RUNNING" else None
 
-    described = wait_for(finished, timeout=10)
+    described = wait_for(finished, timeout=60)
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"total": 15}

@@ -50,7 +50,7 @@ def deploy(aws, files: dict[str, str], *, runtime: str = "python3.12", handler: 
     return name
 
 
-def wait_for(check, timeout: float = 5.0, interval: float = 0.05):
+def wait_for(check, timeout: float = 30.0, interval: float = 0.05):
     """Poll ``check`` until it returns something truthy; fail loudly after ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
