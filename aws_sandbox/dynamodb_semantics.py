@@ -15,6 +15,8 @@ from .request_validation import Invalid
 EMPTY = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 SEVERAL = "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
 KEY_MISMATCH = "The provided key element does not match the schema"
+TOO_DEEP = "Nesting Levels have exceeded supported limits"
+MAX_DEPTH = 32  # DynamoDB's limit for nested attributes
 # Where each operation carries AttributeValues: (member, how deep the values sit).
 ATTRIBUTE_MAPS = {"PutItem": ("Item", "ExpressionAttributeValues"), "GetItem": ("Key",),
                   "DeleteItem": ("Key", "ExpressionAttributeValues"),
@@ -47,8 +49,10 @@ def check(operation: str, document: dict[str, Any], environ: dict[str, Any]) -> 
         check_key(document["TableName"], document["Key"], environ)
 
 
-def check_attribute_value(value: dict[str, Any]) -> None:
-    """Exactly one datatype, recursively through maps and lists."""
+def check_attribute_value(value: dict[str, Any], depth: int = 1) -> None:
+    """Exactly one datatype, recursively through maps and lists (at most 32 levels deep)."""
+    if depth > MAX_DEPTH:
+        raise Invalid("ValidationException", TOO_DEEP)
     present = [name for name, item in value.items() if item is not None]
     if not present:
         raise Invalid("ValidationException", EMPTY)
@@ -57,10 +61,10 @@ def check_attribute_value(value: dict[str, Any]) -> None:
     kind = present[0]
     if kind == "M":
         for item in value["M"].values():
-            check_attribute_value(item)
+            check_attribute_value(item, depth + 1)
     elif kind == "L":
         for item in value["L"]:
-            check_attribute_value(item)
+            check_attribute_value(item, depth + 1)
 
 
 def check_key(table_name: str, key: dict[str, Any], environ: dict[str, Any]) -> None:

@@ -422,6 +422,8 @@ def check(environ: dict[str, Any]) -> Response | None:
                 check_query(service, params)
     except Invalid as error:
         return error_response(protocol, error, service)
+    except RecursionError:  # parsed, but nested deeper than the checks (or moto) can walk
+        return error_response(protocol, Invalid("SerializationException", "The request is nested too deeply"), service)
     return None
 
 

@@ -58,13 +58,18 @@ def endpoint_url() -> str | None:
 
 
 def own_sandbox_port(endpoint: str | None) -> int | None:
-    """The port when ``endpoint`` is the kit's own sandbox (the sandbox backend on loopback), else None."""
-    if endpoint is None or settings().backend != "sandbox":
+    """The port when ``endpoint`` is the kit's own sandbox: the sandbox backend's configured
+    endpoint (``AWS_ENDPOINT_URL``, else the default port), on loopback. Else None."""
+    from aws_sandbox import control
+
+    current = settings()
+    if endpoint is None or current.backend != "sandbox":
         return None
     parts = urlsplit(endpoint)
-    if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS:
+    if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS or parts.port is None:
         return None
-    return parts.port or 80
+    configured = urlsplit(current.endpoint_url or control.endpoint())
+    return parts.port if (parts.hostname, parts.port) == (configured.hostname, configured.port) else None
 
 
 def recover_sandbox(endpoint: str) -> NoReturn:

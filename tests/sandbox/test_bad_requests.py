@@ -64,6 +64,12 @@ AWS_CASES = [
         {"TableName": "@orders", "Item": {"orderId": {"S": "bad-1"}, "total": {}}}),
     Bad("dynamodb: AttributeValue with two types", 400, "ValidationException", "dynamodb",
         "DynamoDB_20120810.PutItem", {"TableName": "@orders", "Item": {"orderId": {"S": "bad-2", "N": "1"}}}),
+    Bad("dynamodb: attribute nested 40 deep (DynamoDB allows 32)", 400, "ValidationException", "dynamodb",
+        "DynamoDB_20120810.PutItem", json.loads('{"TableName": "@orders", "Item": {"orderId": {"S": "deep"}, "x": '
+                                                + '{"L": [' * 40 + '{"S": "end"}' + ']}' * 40 + '}}')),
+    Bad("dynamodb: attribute nested 900 deep", 400, None, "dynamodb", "DynamoDB_20120810.PutItem",
+        b'{"TableName": "@orders", "Item": {"orderId": {"S": "deeper"}, "x": ' + b'{"M": {"a": ' * 900
+        + b'{"S": "end"}' + b'}}' * 900 + b'}}'),
     Bad("dynamodb: PutItem key of the wrong type", 400, "ValidationException", "dynamodb",
         "DynamoDB_20120810.PutItem", {"TableName": "@orders", "Item": {"orderId": {"N": "3"}}}),
     Bad("dynamodb: PutItem without the key", 400, "ValidationException", "dynamodb", "DynamoDB_20120810.PutItem",
@@ -184,6 +190,8 @@ def names(ws, aws):
 
 
 def substitute(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, bytes):
+        return substitute(value.decode("latin-1"), names).encode("latin-1")
     if isinstance(value, str):
         for placeholder, real in names.items():
             value = value.replace(placeholder, real)
@@ -196,7 +204,8 @@ def substitute(value: Any, names: dict[str, str]) -> Any:
 
 
 def send(case: Bad, sandbox: str, ws, names: dict[str, str]) -> requests.Response:
-    body = case.body if isinstance(case.body, bytes) else json.dumps(substitute(case.body, names)).encode()
+    body = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode()
+    body = substitute(body, names)
     headers = {"Content-Type": case.content_type} if body or case.method == "POST" else {}
     if case.api:
         return requests.request(case.method, ws.api_url + case.path, data=body, headers=headers, timeout=60)

@@ -19,9 +19,10 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
-def test_start_status_reset_stop(tmp_path, monkeypatch):
+def test_start_status_reset_stop(tmp_path, monkeypatch, request):
     monkeypatch.setenv("LAB_SANDBOX_HOME", str(tmp_path))
     port = str(free_port())
+    request.addfinalizer(lambda: control.stop(int(port)))  # a failed assertion leaves no sandbox behind
     started = time.perf_counter()
     first = run_cli("start", "--port", port)
     assert first.returncode == 0, first.stderr
