@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .request_validation import Invalid
+from .request_errors import Invalid
 
 EMPTY = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 SEVERAL = "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"

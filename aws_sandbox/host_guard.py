@@ -27,6 +27,8 @@ import re
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
+from .patching import replace
+
 INVOKE_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.localhost\.localstack\.cloud$")
 LOOPBACK_NAMES = frozenset({"localhost"})
 # Sec-Fetch-Site values a browser sends for requests a page of another site made.
@@ -105,4 +107,4 @@ def install() -> None:
     """Switch off moto's global CORS (``Access-Control-Allow-Origin: *``, any preflight allowed)."""
     import moto.moto_server.werkzeug_app as werkzeug_app
 
-    werkzeug_app.DISABLE_GLOBAL_CORS = True  # read by create_backend_app, once per service
+    replace(werkzeug_app, "DISABLE_GLOBAL_CORS", True)  # read by create_backend_app, once per service

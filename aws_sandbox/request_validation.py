@@ -19,7 +19,8 @@ module reads them rather than patching moto answer by answer:
 - A request naming no service (no SigV4 ``Authorization``, no target): 403
   ``MissingAuthenticationTokenException`` (moto would have guessed S3 and listed buckets).
 - DynamoDB also gets the checks that need the table (``dynamodb_semantics``): every
-  AttributeValue holds exactly one type, and a Key matches the table's key schema.
+  AttributeValue holds exactly one type, and a Key matches the table's key schema. Step
+  Functions' start input is checked by ``stepfunctions.limits`` (JSON, 256 KiB of UTF-8).
 
 Unknown members are ignored, as AWS's JSON services ignore them.
 """
@@ -34,6 +35,8 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from werkzeug.wrappers import Response
+
+from .request_errors import Invalid
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/(?P<service>[^/]+)/")
 # botocore's service names, by SigV4 signing name.
@@ -50,14 +53,6 @@ MISSING_CODE = {"cloudwatch": "MissingParameter"}
 # Members whose constraints the service checks itself, answering with its own error type (which
 # the sandbox's service code reproduces): Step Functions names → InvalidName, not ValidationException.
 SERVICE_CHECKED = frozenset({("stepfunctions", "name")})
-
-
-class Invalid(Exception):
-    """A request AWS would refuse: ``code`` (the error type) and ``message``, HTTP ``status``."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
 
 
 # -- the models ----------------------------------------------------------------------------
@@ -291,9 +286,9 @@ def check_json(service: str, operation: str, body: bytes, environ: dict[str, Any
 
         dynamodb_semantics.check(operation, document, environ)
     elif service == "stepfunctions":
-        from . import stepfunctions_input
+        from .stepfunctions import limits
 
-        stepfunctions_input.check(operation, document)
+        limits.check_start_input(operation, document)
 
 
 def check_rest(service: str, method: str, path: str, query: dict[str, str], headers, body: bytes) -> None:

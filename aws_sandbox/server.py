@@ -1,4 +1,7 @@
-"""The sandbox's HTTP server: one WSGI app on 127.0.0.1 in front of moto's services.
+"""The sandbox's HTTP server, and the one place its parts are wired together.
+
+``SandboxApp`` installs every change to moto (``moto_patches``), builds the AWS API dispatcher
+(``awsapi``) with the sandbox's own operations, and serves one WSGI app on 127.0.0.1.
 
 Every request first passes ``host_guard`` (loopback Host names and the invoke-URL host only; no
 AWS API or sandbox call from another origin's web page). Then it is routed, in order, to:
@@ -20,7 +23,8 @@ from typing import Iterable
 
 from werkzeug.wrappers import Request, Response
 
-from . import DEFAULT_PORT, host_guard, moto_patches
+from . import DEFAULT_PORT, awsapi, host_guard, lambda_runtime, moto_patches, request_validation
+from .apigateway import accesslog, dataplane
 
 log = logging.getLogger("aws_sandbox")
 
@@ -37,13 +41,12 @@ class SandboxApp:
     """The WSGI application: sandbox routes first, moto for the rest."""
 
     def __init__(self, port: int):
-        from . import awsapi
-
         self.port = port
         self.started = time.time()
         moto_patches.install(port)
-        host_guard.install()
-        self.aws_api = awsapi.app()
+        # Malformed requests get AWS's 4xx before any handler or moto sees them.
+        self.aws_api = awsapi.configure(moto_patches.extra_operations(), _install_deferred_for,
+                                        refuse=request_validation.check)
         self.shutdown_requested = threading.Event()
 
     # -- routing ------------------------------------------------------------------------
@@ -53,8 +56,6 @@ class SandboxApp:
             return self.control(Request(environ))(environ, start_response)
         target = self.execute_api_target(environ)
         if target is not None:
-            from .apigateway import dataplane
-
             api_id, stage, api_path = target
             moto_patches.install_deferred()
             request = Request(environ)
@@ -79,8 +80,6 @@ class SandboxApp:
     def control(self, request: Request) -> Response:
         route = request.path[len("/_sandbox/"):].strip("/")
         if route == "health":
-            from . import lambda_runtime
-
             return json_response(
                 {"status": "running", "port": self.port, "pid": os.getpid(),
                  "uptime_seconds": round(time.time() - self.started, 3), "lambda": lambda_runtime.stats()}
@@ -93,8 +92,6 @@ class SandboxApp:
             self.shutdown_requested.set()
             return json_response({"stopping": True})
         if route == "access-log":
-            from .apigateway import accesslog
-
             return json_response({"entries": accesslog.entries(since=request.args.get("since"))})
         return json_response({"message": f"unknown sandbox route {request.path}"}, status=404)
 
@@ -103,12 +100,15 @@ def reset_everything() -> None:
     """Wipe all state: moto's backends, Lambda workers, data-plane counters and logs."""
     from moto.moto_api import _internal
 
-    from . import lambda_runtime
-    from .apigateway import dataplane
-
     lambda_runtime.shutdown_all_workers()
     _internal.moto_api_backend.reset()
     dataplane.reset()
+
+
+def _install_deferred_for(service: str) -> None:
+    """A request for Step Functions or API Gateway waits until their patches are in."""
+    if service in moto_patches.DEFERRED_SERVICES and not moto_patches.deferred_installed():
+        moto_patches.install_deferred()
 
 
 def json_response(body, status: int = 200) -> Response:
@@ -139,8 +139,6 @@ def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
     try:
         server.run()  # returns after KeyboardInterrupt (Ctrl-C, or _stop_when_asked)
     finally:
-        from . import lambda_runtime
-
         lambda_runtime.shutdown_all_workers()
         server.close()
 

@@ -3,28 +3,18 @@ terminal States.DataLimitExceeded in flight), Lambda's 6 MB and API Gateway's 10
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import wait_for_execution
 from tests.sandbox.test_lambda_support import deploy
 
 BIG_RESULT = {"app.py": """
     def handler(event, context):
         return {"padding": "x" * event["size"]}
 """}
-
-
-def finished(sfn, arn: str, timeout: float = 60.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        answer = sfn.describe_execution(executionArn=arn)
-        if answer["status"] != "RUNNING":
-            return answer
-        time.sleep(0.05)
-    raise AssertionError(f"{arn} still running after {timeout} s")
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +33,10 @@ def catching_machine(aws, workflow_role):
 
 def test_a_result_over_256_kib_fails_the_execution_and_states_all_does_not_catch_it(aws, catching_machine):
     sfn = aws("stepfunctions")
-    small = finished(sfn, sfn.start_execution(stateMachineArn=catching_machine,
+    small = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=catching_machine,
                                               input=json.dumps({"size": 1000}))["executionArn"])
     assert small["status"] == "SUCCEEDED"
-    big = finished(sfn, sfn.start_execution(stateMachineArn=catching_machine,
+    big = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=catching_machine,
                                             input=json.dumps({"size": 300_000}))["executionArn"])
     assert big["status"] == "FAILED" and big["error"] == "States.DataLimitExceeded"
 
