@@ -6,8 +6,8 @@ port. Local endpoints get dummy credentials and ``inject_host_prefix=False`` (wi
 botocore sends StartSyncExecution to ``sync-127.0.0.1``). On ``aws`` nothing is touched until
 ``LAB_AWS_ACCOUNT`` names the account the credentials belong to.
 
-A sandbox keeps its state in memory. When the kit's own sandbox (``sandbox`` backend, a loopback
-endpoint) stops answering, the next call through these clients or the HTTP helpers starts it again
+A sandbox keeps its state in memory. When the kit's own sandbox (the ``sandbox`` backend's
+configured endpoint, on loopback) stops answering, the next call through these clients or the HTTP helpers starts it again
 and raises ``SandboxRestarted``, which says what to re-run; if it cannot be started, the error
 says which command starts it.
 """
