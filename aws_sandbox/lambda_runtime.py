@@ -4,8 +4,9 @@ moto keeps Lambda functions (configuration and the deployed zip) but needs Docke
 Here each function gets a pool of worker processes (``lambda_worker.py`` on the local Python,
 ``lambda_worker.js`` on the local ``node``): a worker imports the handler once (the cold start)
 and serves invocation after invocation; overlapping invocations start more workers, up to
-``LAB_LAMBDA_MAX_WORKERS`` (10) per function version, so the number of processes stays
-laptop-sized. Past that, calls wait for a free worker (up to ``LAB_LAMBDA_QUEUE_SECONDS``, 60):
+``LAB_LAMBDA_MAX_WORKERS`` (10) per function version and ``LAB_LAMBDA_MAX_PROCESSES`` (32) in
+all (past that, the least recently used idle worker of any function is closed to make room), so
+the number of processes stays laptop-sized. Past that, calls wait for a free worker (up to ``LAB_LAMBDA_QUEUE_SECONDS``, 60):
 AWS would have started another execution environment, so they must not fail. Throttling (429)
 happens only where AWS throttles (``concurrency``): a function's reserved concurrency reached,
 or the account's concurrency (``LAB_LAMBDA_ACCOUNT_CONCURRENCY``, 1,000, less what functions
@@ -75,6 +76,11 @@ def max_workers() -> int:
 
 def idle_seconds() -> float:
     return float(os.environ.get("LAB_LAMBDA_IDLE_SECONDS", "300"))
+
+
+def max_processes() -> int:
+    """Worker processes alive at once across every function: what a laptop can hold."""
+    return int(os.environ.get("LAB_LAMBDA_MAX_PROCESSES", "32"))
 
 
 def init_seconds() -> float:
@@ -377,15 +383,69 @@ class Worker:
 
 
 # -- the pool of one function version ---------------------------------------------------------
+class ProcessBudget:
+    """How many worker processes live at once, across every function (``LAB_LAMBDA_MAX_PROCESSES``).
+
+    A pool that needs a new process past the budget closes the least recently used idle worker of
+    any function; when every process is busy, it waits for one (until its deadline). ``pools``,
+    ``limit`` and ``clock`` are injectable for tests.
+    """
+
+    def __init__(self, pools=None, limit=max_processes, clock=time.monotonic) -> None:
+        self.condition = threading.Condition()
+        self.live = 0
+        self.pools = pools or (lambda: list(_pools.values()))
+        self.limit = limit
+        self.clock = clock
+
+    def reserve(self, deadline: float | None) -> None:
+        """Count one more process, making room or waiting for it."""
+        while True:
+            with self.condition:
+                if self.live < self.limit():
+                    self.live += 1
+                    return
+            if self._evict_one():
+                continue
+            with self.condition:
+                if self.live < self.limit():
+                    continue
+                remaining = None if deadline is None else deadline - self.clock()
+                if remaining is not None and remaining <= 0:
+                    raise QueueTimeout(queue_seconds())
+                self.condition.wait(remaining)  # a process closes, or a worker turns idle
+
+    def release(self) -> None:
+        with self.condition:
+            self.live -= 1
+            self.condition.notify_all()
+
+    def notify(self) -> None:
+        with self.condition:
+            self.condition.notify_all()
+
+    def _evict_one(self) -> bool:
+        idle = [(worker.last_used, index, pool, worker) for index, pool in enumerate(self.pools())
+                for worker in list(pool.idle)]
+        for _, _, pool, worker in sorted(idle, key=lambda entry: entry[:2]):
+            if pool.take_idle(worker):
+                pool.discard(worker)
+                return True
+        return False
+
+
+_budget = ProcessBudget()
+
+
 class Pool:
     """The worker processes of one function version: at most ``workers`` busy at once, and
     callers past that wait (in arrival order, roughly) for one to come back.
 
-    ``start_worker`` and ``clock`` are injectable so the pool can be tested without processes or
-    real time.
+    ``start_worker``, ``clock`` and ``budget`` are injectable so the pool can be tested without
+    processes or real time.
     """
 
-    def __init__(self, start_worker=None, clock=time.monotonic) -> None:
+    def __init__(self, start_worker=None, clock=time.monotonic, budget: ProcessBudget | None = None) -> None:
         self.idle: list[Worker] = []
         self.busy = 0
         self.spec: FunctionSpec | None = None
@@ -393,6 +453,7 @@ class Pool:
         self.condition = threading.Condition()
         self.start_worker = start_worker or Worker
         self.clock = clock
+        self.budget = budget or _budget
 
     def acquire(self, fn, spec: FunctionSpec, workers: int, deadline: float | None) -> Worker:
         """A warm worker of the current spec, else a new one; past ``workers`` busy, wait until
@@ -407,7 +468,7 @@ class Pool:
                 remaining = None if deadline is None else deadline - self.clock()
                 if remaining is not None and remaining <= 0:
                     for old in retired:
-                        old.close()
+                        self.discard(old)
                     raise QueueTimeout(queue_seconds())
                 self.condition.wait(remaining)
             if self.closed:
@@ -418,11 +479,17 @@ class Pool:
             # the most recently used idle worker, so that the others can idle out; else a new one
             worker = self.idle.pop() if self.idle else None
         for old in retired:
-            old.close()
+            self.discard(old)
         if worker is None:
+            try:
+                self.budget.reserve(deadline)
+            except BaseException:
+                self.release(None, healthy=False)
+                raise
             try:
                 worker = self.start_worker(fn, spec)
             except BaseException:
+                self.budget.release()
                 self.release(None, healthy=False)
                 raise
         return worker
@@ -440,7 +507,22 @@ class Pool:
                 self.idle.append(worker)
             self.condition.notify()
         if worker is not None and not keep:
-            worker.close()
+            self.discard(worker)
+        elif keep:
+            self.budget.notify()  # a call waiting for a process may close this idle one
+
+    def take_idle(self, worker: Worker) -> bool:
+        """Remove ``worker`` from the idle ones (for the budget to close); False if it is gone."""
+        with self.condition:
+            if worker in self.idle:
+                self.idle.remove(worker)
+                return True
+            return False
+
+    def discard(self, worker: Worker) -> None:
+        """Close a worker this pool no longer holds, and hand its process back to the budget."""
+        worker.close()
+        self.budget.release()
 
     def close(self) -> list[Worker]:
         """Refuse new calls, wake the waiting ones; return the idle workers to close."""
@@ -455,7 +537,7 @@ class Pool:
             stale = [w for w in self.idle if w.last_used < older_than]
             self.idle = [w for w in self.idle if w.last_used >= older_than]
         for worker in stale:
-            worker.close()
+            self.discard(worker)
 
 
 def pool_for(spec: FunctionSpec) -> Pool:
@@ -746,6 +828,6 @@ def shutdown_all_workers() -> None:
         live = list(_live)
     for pool in pools:
         for worker in pool.close():
-            worker.close()
+            pool.discard(worker)
     for worker in live:  # busy ones: their invoking threads see them die and clean up
         worker.kill()

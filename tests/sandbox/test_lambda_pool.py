@@ -47,8 +47,14 @@ class FakeClock:
         return self.now
 
 
+def new_pool(**kwargs) -> lambda_runtime.Pool:
+    """A pool of fake workers with a budget of its own (room for every test's processes)."""
+    budget = lambda_runtime.ProcessBudget(pools=lambda: [], limit=lambda: 100)
+    return lambda_runtime.Pool(start_worker=FakeWorker, budget=budget, **kwargs)
+
+
 def test_a_killed_worker_is_never_handed_out_again_even_before_it_has_exited():
-    pool = lambda_runtime.Pool(start_worker=FakeWorker)
+    pool = new_pool()
     timed_out = pool.acquire(None, SPEC, workers=2, deadline=None)
     pool.release(timed_out, healthy=False)  # a timeout or a crash
     assert timed_out.process.signalled and timed_out.closed
@@ -56,7 +62,7 @@ def test_a_killed_worker_is_never_handed_out_again_even_before_it_has_exited():
 
 
 def test_a_worker_killed_while_busy_by_a_reset_is_not_kept():
-    pool = lambda_runtime.Pool(start_worker=FakeWorker)
+    pool = new_pool()
     worker = pool.acquire(None, SPEC, workers=2, deadline=None)
     worker.kill()  # shutdown_all_workers kills busy workers from another thread
     pool.release(worker, healthy=True)
@@ -64,14 +70,14 @@ def test_a_worker_killed_while_busy_by_a_reset_is_not_kept():
 
 
 def test_a_healthy_worker_is_reused():
-    pool = lambda_runtime.Pool(start_worker=FakeWorker)
+    pool = new_pool()
     worker = pool.acquire(None, SPEC, workers=2, deadline=None)
     pool.release(worker, healthy=True)
     assert pool.acquire(None, SPEC, workers=2, deadline=None) is worker
 
 
 def test_past_the_worker_bound_a_call_waits_for_a_released_worker():
-    pool = lambda_runtime.Pool(start_worker=FakeWorker)
+    pool = new_pool()
     first = pool.acquire(None, SPEC, workers=1, deadline=None)
     got: list = []
     waiter = threading.Thread(target=lambda: got.append(pool.acquire(None, SPEC, workers=1, deadline=None)))
@@ -85,7 +91,7 @@ def test_past_the_worker_bound_a_call_waits_for_a_released_worker():
 
 def test_the_wait_is_bounded_by_its_deadline():
     clock = FakeClock()
-    pool = lambda_runtime.Pool(start_worker=FakeWorker, clock=clock)
+    pool = new_pool(clock=clock)
     pool.acquire(None, SPEC, workers=1, deadline=None)
     with pytest.raises(lambda_runtime.QueueTimeout) as caught:
         pool.acquire(None, SPEC, workers=1, deadline=clock.now)  # the deadline has come
@@ -93,7 +99,7 @@ def test_the_wait_is_bounded_by_its_deadline():
 
 
 def test_a_reset_wakes_the_waiting_calls_with_an_error():
-    pool = lambda_runtime.Pool(start_worker=FakeWorker)
+    pool = new_pool()
     pool.acquire(None, SPEC, workers=1, deadline=None)
     errors: list = []
 
@@ -112,7 +118,7 @@ def test_a_reset_wakes_the_waiting_calls_with_an_error():
 
 def test_idle_workers_are_reaped_after_the_idle_time_on_the_pools_clock():
     clock = FakeClock()
-    pool = lambda_runtime.Pool(start_worker=FakeWorker, clock=clock)
+    pool = new_pool(clock=clock)
     old, recent = (pool.acquire(None, SPEC, workers=2, deadline=None) for _ in range(2))
     pool.release(old, healthy=True)
     clock.now += 200
@@ -153,3 +159,45 @@ def test_event_invocations_wait_for_concurrency_instead_of_failing():
     concurrency.leave(held)
     waiter.join(timeout=30)
     assert len(entered) == 1
+
+
+def test_past_the_process_budget_the_oldest_idle_worker_of_any_function_makes_room():
+    pools: list = []
+    budget = lambda_runtime.ProcessBudget(pools=lambda: pools, limit=lambda: 2)
+    clock = FakeClock()
+    first, second = (lambda_runtime.Pool(start_worker=FakeWorker, clock=clock, budget=budget) for _ in range(2))
+    pools.extend([first, second])
+    old = first.acquire(None, SPEC, workers=2, deadline=None)
+    first.release(old, healthy=True)
+    clock.now += 10
+    busy = second.acquire(None, SPEC, workers=2, deadline=None)
+    assert budget.live == 2
+    another = second.acquire(None, SPEC, workers=2, deadline=None)  # a third process: the idle one goes
+    assert old.closed and first.idle == [] and budget.live == 2
+    assert not busy.closed and not another.closed
+
+
+def test_when_every_process_is_busy_a_new_one_waits_for_one_to_be_released():
+    pools: list = []
+    budget = lambda_runtime.ProcessBudget(pools=lambda: pools, limit=lambda: 1)
+    first, second = (lambda_runtime.Pool(start_worker=FakeWorker, budget=budget) for _ in range(2))
+    pools.extend([first, second])
+    held = first.acquire(None, SPEC, workers=2, deadline=None)
+    got: list = []
+    waiter = threading.Thread(target=lambda: got.append(second.acquire(None, SPEC, workers=2, deadline=None)))
+    waiter.start()
+    wait_for(lambda: second.busy == 1)
+    assert got == []  # the one process is busy
+    first.release(held, healthy=True)  # idle now: the waiting call closes it and starts its own
+    waiter.join(timeout=30)
+    assert len(got) == 1 and held.closed and budget.live == 1
+
+
+def test_the_wait_for_a_process_is_bounded_too():
+    clock = FakeClock()
+    budget = lambda_runtime.ProcessBudget(pools=lambda: [], limit=lambda: 1, clock=clock)
+    pool = lambda_runtime.Pool(start_worker=FakeWorker, clock=clock, budget=budget)
+    pool.acquire(None, SPEC, workers=5, deadline=None)
+    with pytest.raises(lambda_runtime.QueueTimeout):
+        pool.acquire(None, SPEC, workers=5, deadline=clock.now)
+    assert pool.busy == 1 and budget.live == 1  # the refused call holds nothing
