@@ -6,7 +6,7 @@ PORT   ?= 4599
 # JupyterLab refuses to start as root (common in containers) unless told it may.
 JUPYTER_LAB := $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test unit notebooks-test notebooks bench sandbox-start sandbox-stop clean
+.PHONY: venv lab test lint unit notebooks-test notebooks bench sandbox-start sandbox-stop clean
 
 # The .pth file puts the repo on the venv's path, so notebook kernels (which run in notebooks/)
 # import lab_helpers without an install step.
@@ -27,14 +27,19 @@ else
 	$(JUPYTER_LAB)
 endif
 
-## make test: unit, sandbox and conformance tests, then every notebook with nbval. The notebooks run
-## even when a test fails; the summary names what failed and make exits non-zero.
+## make test: lint, unit, sandbox and conformance tests, then every notebook with nbval. Every part
+## runs even when an earlier one fails; the summary names what failed and make exits non-zero.
 test: venv
-	@unit=passed; notebooks=passed; \
+	@lint=passed; unit=passed; notebooks=passed; \
+	$(MAKE) --no-print-directory lint || lint=FAILED; \
 	$(MAKE) --no-print-directory unit || unit=FAILED; \
 	$(MAKE) --no-print-directory notebooks-test || notebooks=FAILED; \
-	echo "make test: unit tests $$unit, notebooks $$notebooks"; \
-	[ $$unit = passed ] && [ $$notebooks = passed ]
+	echo "make test: lint $$lint, unit tests $$unit, notebooks $$notebooks"; \
+	[ $$lint = passed ] && [ $$unit = passed ] && [ $$notebooks = passed ]
+
+## make lint: ruff over the code and the notebooks (ruff.toml)
+lint: venv
+	$(VENV)/bin/ruff check .
 
 unit: venv
 	$(PY) -m pytest

@@ -24,7 +24,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from .patching import replace

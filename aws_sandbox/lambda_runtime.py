@@ -6,11 +6,11 @@ Here each function gets a pool of worker processes (``lambda_worker.py`` on the 
 and serves invocation after invocation; overlapping invocations start more workers, up to
 ``LAB_LAMBDA_MAX_WORKERS`` (10) per function version and ``LAB_LAMBDA_MAX_PROCESSES`` (32) in
 all (past that, the least recently used idle worker of any function is closed to make room), so
-the number of processes stays laptop-sized. Past that, calls wait for a free worker (up to ``LAB_LAMBDA_QUEUE_SECONDS``, 60):
-AWS would have started another execution environment, so they must not fail. Throttling (429)
-happens only where AWS throttles (``concurrency``): a function's reserved concurrency reached,
-or the account's concurrency (``LAB_LAMBDA_ACCOUNT_CONCURRENCY``, 1,000, less what functions
-reserve) in use. Idle workers are reaped after ``LAB_LAMBDA_IDLE_SECONDS`` (300).
+the number of processes stays laptop-sized. Past that, calls wait for a free worker (up to
+``LAB_LAMBDA_QUEUE_SECONDS``, 60): AWS would have started another execution environment, so they
+must not fail. Throttling (429) happens only where AWS throttles (``lambda_concurrency``): a
+function's reserved concurrency reached, or the account's concurrency
+(``LAB_LAMBDA_ACCOUNT_CONCURRENCY``, 1,000, less what functions reserve) in use. Idle workers are reaped after ``LAB_LAMBDA_IDLE_SECONDS`` (300).
 A worker that times out or crashes is killed and never handed out again; workers of an older
 code or configuration are retired. Logs go to moto's CloudWatch Logs backend, in AWS's
 format, one stream per worker.
@@ -39,7 +39,7 @@ import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -61,9 +61,9 @@ HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 
 _port = 0
-_pools: dict[tuple, "Pool"] = {}
+_pools: dict[tuple, Pool] = {}
 _pools_lock = threading.Lock()
-_live: set["Worker"] = set()  # every worker process not yet reaped, for shutdown_all_workers
+_live: set[Worker] = set()  # every worker process not yet reaped, for shutdown_all_workers
 _logs_lock = threading.Lock()  # moto's logs backend is not thread-safe
 _generation = 0  # bumped by shutdown_all_workers: queued Event invocations of before are dropped
 _events = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-event")
@@ -195,7 +195,8 @@ def code_directory(fn) -> Path:
                     os.chmod(extracted, mode & 0o777)
     except zipfile.BadZipFile:
         shutil.rmtree(staging, ignore_errors=True)
-        raise LambdaClientError("InvalidZipFileException", "Lambda was unable to unzip the deployment package.")
+        raise LambdaClientError("InvalidZipFileException",
+                                "Lambda was unable to unzip the deployment package.") from None
     staging.mkdir(parents=True, exist_ok=True)  # an empty zip is still a (useless) package
     try:
         staging.rename(target)
@@ -234,7 +235,7 @@ class Worker:
         self.cold = True
         self.max_memory_mb = 0
         self.last_used = time.monotonic()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.log_stream = f"{now:%Y/%m/%d}/[{spec.version}]{uuid.uuid4().hex}"
         command = worker_command(fn)
         task_root = code_directory(fn)
@@ -613,7 +614,7 @@ def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: s
         lines += split_log(answer.logs)
         if answer.timed_out:
             healthy = False
-            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             lines.append(f"{now} {request_id} Task timed out after {spec.timeout:.2f} seconds")
             error = {"errorMessage": f"RequestId: {request_id} Error: Task timed out after "
                                      f"{spec.timeout:.2f} seconds", "errorType": "Sandbox.Timedout"}

@@ -56,7 +56,7 @@ SERVICE_CHECKED = frozenset({("stepfunctions", "name")})
 
 
 # -- the models ----------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_model(name: str):
     return _session().get_service_model(name)
 
@@ -68,7 +68,7 @@ def _session():
     return botocore.session.get_session()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def json_service_by_target_prefix() -> dict[str, str]:
     prefixes = {}
     for name in SERVICES.values():
@@ -78,7 +78,7 @@ def json_service_by_target_prefix() -> dict[str, str]:
     return prefixes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rest_routes(name: str) -> list[tuple[str, re.Pattern, dict[str, str], str]]:
     """(method, path regex, literal query parameters, operation) of a REST service, most specific first."""
     model = service_model(name)
@@ -94,7 +94,7 @@ def rest_routes(name: str) -> list[tuple[str, re.Pattern, dict[str, str], str]]:
     return routes
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled_pattern(pattern: str) -> re.Pattern | None:
     try:
         return re.compile(pattern)

@@ -7,9 +7,9 @@ botocore sends StartSyncExecution to ``sync-127.0.0.1``). On ``aws`` nothing is 
 ``LAB_AWS_ACCOUNT`` names the account the credentials belong to.
 
 A sandbox keeps its state in memory. When the kit's own sandbox (the ``sandbox`` backend's
-configured endpoint, on loopback) stops answering, the next call through these clients or the HTTP helpers starts it again
-and raises ``SandboxRestarted``, which says what to re-run; if it cannot be started, the error
-says which command starts it.
+configured endpoint, on loopback) stops answering, the next call through these clients or the
+HTTP helpers starts it again and raises ``SandboxRestarted``, which says what to re-run; if it
+cannot be started, the error says which command starts it.
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _recover_when_the_sandbox_is_gone(endpoint: str):
     return handler
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _client(service: str, backend: str, endpoint: str | None, region: str) -> Any:
     if backend == "aws":
         return boto3.client(service, region_name=region,
@@ -137,7 +137,7 @@ def client(service: str) -> Any:
     return _client(service, current.backend, endpoint, current.region)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _caller_account(backend: str, endpoint: str | None, region: str) -> str:
     return _client("sts", backend, endpoint, region).get_caller_identity()["Account"]
 
