@@ -12,8 +12,8 @@ must not fail. Throttling (429) happens only where AWS throttles (``lambda_concu
 function's reserved concurrency reached, or the account's concurrency
 (``LAB_LAMBDA_ACCOUNT_CONCURRENCY``, 1,000, less what functions reserve) in use. Idle workers
 are reaped after ``LAB_LAMBDA_IDLE_SECONDS`` (300). A worker that times out or crashes is killed
-and never handed out again; workers of an older code or configuration are retired. Logs go to moto's CloudWatch Logs backend, in AWS's
-format, one stream per worker.
+and never handed out again; workers of an older code or configuration are retired. Logs go to
+moto's CloudWatch Logs backend, in AWS's format, one stream per worker.
 
 Entry points: ``handle_invoke_request`` answers ``POST /2015-03-31/functions/<name>/invocations``
 before moto's own dispatch (which alone costs ~5 ms); ``invoke_function`` is the same call for
