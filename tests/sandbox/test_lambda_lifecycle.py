@@ -191,16 +191,29 @@ def worker_pids(server_pid: int) -> list[int]:
     return pids
 
 
-def test_workers_die_with_the_sandbox_process(aws, own_sandbox):
-    python = deploy(aws, SLEEPER, Timeout=60)
-    in_background(aws, python, {"sleep": 30})  # a busy worker
-    wait_for(lambda: worker_pids(own_sandbox[2]))
-    pids = [invoke(aws, python)]  # and an idle one
+NODE_GATED = {"index.js": """
+const fs = require('fs');
+const path = require('path');
+exports.handler = async (event, context) => {
+  fs.writeFileSync(path.join(path.dirname(event.gate), context.awsRequestId), String(process.pid));
+  while (!fs.existsSync(event.gate)) await new Promise((done) => setTimeout(done, 10));
+  return process.pid;
+};
+"""}
+
+
+def test_workers_die_with_the_sandbox_process(aws, own_sandbox, tmp_path):
+    # Busy workers (a gate that never opens), so none is reaped (idle time is 1 s here) before the
+    # kill; an idle worker ends the same way, when its stdin closes.
+    gate = tmp_path / "never-opened"
+    in_background(aws, deploy(aws, GATED, Timeout=120), {"gate": str(gate)})
+    expected = 1
     if shutil.which("node"):
-        node = deploy(aws, {"index.js": "exports.handler = async () => process.pid;\n"},
-                      runtime="nodejs20.x", handler="index.handler")
-        pids.append(invoke(aws, node))
-    workers = wait_for(lambda: len(worker_pids(own_sandbox[2])) > len(pids) and worker_pids(own_sandbox[2]))
-    assert set(pids) < set(workers)
+        node = deploy(aws, NODE_GATED, runtime="nodejs20.x", handler="index.handler", Timeout=120)
+        in_background(aws, node, {"gate": str(gate)})
+        expected = 2
+    wait_for(lambda: len(list(tmp_path.iterdir())) == expected, timeout=60)  # each handler has started
+    started = {int(path.read_text()) for path in tmp_path.iterdir()}
+    assert started <= set(worker_pids(own_sandbox[2]))
     os.kill(own_sandbox[2], signal.SIGKILL)  # not `stop`: nobody gets to clean up
-    wait_for(lambda: not any(process_alive(pid) for pid in workers), timeout=30)
+    wait_for(lambda: not any(process_alive(pid) for pid in started), timeout=30)
