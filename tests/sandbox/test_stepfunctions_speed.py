@@ -341,7 +341,7 @@ HTTP_SIDE_BY_SIDE = textwrap.dedent('''
 
     passing = {"S": {"Type": "Pass", "Result": {"ok": [1, "two"]}, "End": True}}
     failing = {"S": {"Type": "Fail", "Error": "Boom", "Cause": "it broke"}}
-    waiting = {"S": {"Type": "Wait", "Seconds": 30, "End": True}}
+    waiting = {"S": {"Type": "Wait", "Seconds": 100_000, "End": True}}
     pairs = []
     # StartExecution: each path starts on its own machine (same definition), named alike in answers
     for body in [{"input": '{"a": 1}'}, {}, {"name": "n-1", "input": "{}"}, {"name": "n-1", "input": "{}"},
