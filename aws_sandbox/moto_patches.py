@@ -75,9 +75,10 @@ def install_deferred() -> None:
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, stepfunctions
+        from . import apigateway, sfn_jsonata, stepfunctions
 
         stepfunctions.install(_port)
+        sfn_jsonata.install()  # JSONata and variables (moto's evaluator is an empty stub)
         # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
         apigateway.install()
         _deferred_done.set()
