@@ -136,18 +136,21 @@ def _partition(array, size):
         array = [array]
     size = int(size)
     if size <= 0:
-        raise _function_error("D3020", "The chunk size must be a positive integer")
+        raise _function_error("The chunk size must be a positive integer")
     return [list(array[start:start + size]) for start in range(0, len(array), size)]
 
 
 def _range(start, end, step):
     start, end, step = int(start), int(end), int(step)
     if step == 0:
-        raise _function_error("D3020", "The step must not be zero")
-    values = list(range(start, end + (1 if step > 0 else -1), step))
+        raise _function_error("The step must not be zero")
+    from jsonata.utils import Utils
+
+    values = range(start, end + (1 if step > 0 else -1), step)
     if len(values) > 1000:  # AWS: at most 1,000 items, as States.ArrayRange
-        raise _function_error("D3020", "The resulting array cannot contain more than 1000 items")
-    return values
+        raise _function_error("The resulting array cannot contain more than 1000 items")
+    # A JSONata sequence, as AWS returns it: a range of one item is that item (recorded on AWS).
+    return Utils.create_sequence_from_iter(values)
 
 
 _HASH_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
@@ -157,8 +160,7 @@ _HASH_ALGORITHMS = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384
 def _hash(data, algorithm):
     name = _HASH_ALGORITHMS.get(algorithm)
     if name is None:
-        raise _function_error(
-            "D3020", f"The hashing algorithm must be one of {', '.join(_HASH_ALGORITHMS)}")
+        raise _function_error(f"The hashing algorithm must be one of {', '.join(_HASH_ALGORITHMS)}")
     text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
     return hashlib.new(name, text.encode("utf-8")).hexdigest()
 
@@ -176,17 +178,15 @@ def _parse(text):
     try:
         return json.loads(text)
     except (TypeError, ValueError) as error:
-        raise _function_error("D3020", f"The string could not be parsed as JSON: {error}") from None
+        raise _function_error(f"The string could not be parsed as JSON: {error}") from None
 
 
-def _function_error(code: str, message: str) -> Exception:
-    """An error raised inside one of these functions, reported as JSONata reports its own."""
+def _function_error(message: str) -> Exception:
+    """An error raised inside one of these functions, reported as ``$error()`` reports one
+    (``D3137: <message>``). No AWS recording shows these; the wording is the sandbox's."""
     from jsonata import jexception
 
-    error = jexception.JException.__new__(jexception.JException)
-    RuntimeError.__init__(error, message)
-    error.error, error.location = code, -1
-    return error
+    return jexception.JException("D3137", -1, message)
 
 
 def _functions() -> dict[str, Any]:
