@@ -75,10 +75,11 @@ def install_deferred() -> None:
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, sfn_jsonata, stepfunctions
+        from . import apigateway, sfn_jsonata, sfn_test_state, stepfunctions
 
         stepfunctions.install(_port)
         sfn_jsonata.install()  # JSONata and variables (moto's evaluator is an empty stub)
+        sfn_test_state.install()  # TestState (moto has no such operation)
         # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
         apigateway.install()
         _deferred_done.set()
@@ -86,10 +87,11 @@ def install_deferred() -> None:
 
 def extra_operations() -> list:
     """Handlers for AWS operations moto does not serve (tried before moto, POST only)."""
-    from . import lambda_runtime, stepfunctions
+    from . import lambda_runtime, sfn_test_state, stepfunctions
 
     # Invoke is answered before moto's dispatcher, whose routing alone costs ~5 ms a call.
-    return [lambda_runtime.handle_invoke_request, stepfunctions.handle_operation]
+    return [lambda_runtime.handle_invoke_request, stepfunctions.handle_operation,
+            sfn_test_state.handle_request]
 
 
 _managed_policy_data: list[tuple[str, dict, str]] | None = None

@@ -248,9 +248,15 @@ def _patch_expressions() -> None:
         store = env.variable_store
         return {**store._outer_scope, **store._inner_scope}
 
+    def states(env) -> dict[str, Any]:
+        # $states.result and $states.errorOutput exist only where AWS sets them (moto keeps
+        # them as None): a Catch's Output of "{% $states %}" has no "result".
+        return {key: value for key, value in env.states._states_data.items()
+                if value is not None or key not in ("result", "errorOutput")}
+
     def jsonata_body(self, env) -> None:
         bindings = variables(env)
-        bindings["states"] = env.states._states_data
+        bindings["states"] = states(env)
         try:
             env.stack.append(evaluate(self.expression, bindings))
         except QueryEvaluationError as error:
@@ -260,7 +266,7 @@ def _patch_expressions() -> None:
         # "$var.field" in a JSONPath field: variables only; $states belongs to JSONata states.
         bindings = variables(env)
         if self.query_language_mode == QueryLanguageMode.JSONata:
-            bindings["states"] = env.states._states_data
+            bindings["states"] = states(env)
         try:
             env.stack.append(evaluate(self.expression, bindings))
         except QueryEvaluationError as error:

@@ -1,0 +1,501 @@
+"""Step Functions' TestState API: run one state, with mocked service results and inspection data.
+
+moto 5.2.5 ships the interpreter pieces of LocalStack's early TestState (a state parsed on its
+own, inspection data for the JSONPath steps) but no TestState operation. This module answers
+``AWSStepFunctions.TestState`` as the API reference documents it:
+
+- ``definition``: one state, or a whole state machine and ``stateName``;
+- ``input``, ``variables`` (the variables the state sees), ``roleArn``, ``context``;
+- ``inspectionLevel`` INFO (status, output or error, nextState), DEBUG and TRACE (also
+  ``inspectionData``: the data after each processing step, the variables after ``Assign``,
+  ``errorDetails`` with the Catch or Retry that matched);
+- ``mock``: ``result`` (the service's answer, checked against the API's response shape as
+  ``fieldValidationMode`` says: STRICT, PRESENT or NONE) or ``errorOutput`` (the service fails);
+- ``stateConfiguration.retrierRetryCount``: the attempt the state is on.
+
+A Task is not retried and a Wait does not wait: status RETRIABLE (with the backoff the Retrier
+would wait) or CAUGHT_ERROR (with the Catch's ``nextState``) says what the workflow would do.
+Map and Parallel states are refused, as AWS refuses them without a mock.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+TARGET = "AWSStepFunctions.TestState"
+INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
+FIELD_VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
+SUPPORTED_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice")
+# The state's name in $$.State.Name / $states.context: AWS's TestState calls every state this.
+STATE_NAME = "StateName"
+
+
+class TestStateError(Exception):
+    """A request AWS refuses: ``code`` is the error type, the message says why."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def handle_request(request: Request) -> Response | None:
+    """Answer TestState requests; None lets the next handler (or moto) answer."""
+    if request.headers.get("X-Amz-Target") != TARGET:
+        return None
+    from . import awsapi
+
+    account, region = awsapi.caller_account_and_region(request)
+    try:
+        body = json.loads(request.get_data() or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError
+    except ValueError:
+        return _error("SerializationException", "Start of structure or map found where not expected")
+    try:
+        answer = test_state(body, account=account, region=region)
+    except TestStateError as error:
+        return _error(error.code, str(error))
+    return Response(json.dumps(answer), status=200, content_type="application/x-amz-json-1.0",
+                    headers={"x-amzn-RequestId": str(uuid.uuid4())})
+
+
+def _error(code: str, message: str) -> Response:
+    return Response(json.dumps({"__type": code, "message": message}), status=400,
+                    content_type="application/x-amz-json-1.0",
+                    headers={"x-amzn-RequestId": str(uuid.uuid4()), "x-amzn-ErrorType": code})
+
+
+# ----------------------------------------------------------------------------------------
+# The request
+# ----------------------------------------------------------------------------------------
+def _json_field(body: dict, field: str, default: Any) -> Any:
+    text = body.get(field)
+    if text is None:
+        return default
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        raise TestStateError("InvalidExecutionInput" if field == "input" else "ValidationException",
+                             f"Invalid {field}: the value is not valid JSON") from None
+
+
+def _the_state(body: dict) -> dict:
+    """The state to run, from ``definition`` (and ``stateName`` when it is a whole machine);
+    a state without QueryLanguage takes the machine's."""
+    definition = _json_field(body, "definition", None)
+    if not isinstance(definition, dict):
+        raise TestStateError("InvalidDefinition", "Invalid State Machine Definition: 'definition' must be a JSON object")
+    state_name = body.get("stateName")
+    query_language = "JSONPath"
+    if "States" in definition:
+        if not state_name:
+            raise TestStateError("ValidationException",
+                                 "stateName is required when the definition is a state machine")
+        states = definition.get("States")
+        if not isinstance(states, dict) or state_name not in states:
+            raise TestStateError("ValidationException", "State not found in definition")
+        query_language = definition.get("QueryLanguage", query_language)
+        state = states[state_name]
+    else:
+        state = definition
+    if not isinstance(state, dict) or state.get("Type") not in (*SUPPORTED_TYPES, "Map", "Parallel"):
+        where = f"/States/{state_name}/Type" if "States" in definition else "/Type"
+        raise TestStateError(
+            "InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field "
+            "'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map] "
+            f"at {where}'")
+    if state["Type"] in ("Map", "Parallel"):
+        raise TestStateError(
+            "InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state "
+            f"types include: [{', '.join(SUPPORTED_TYPES)}]")
+    state = {**state}
+    state.setdefault("QueryLanguage", query_language)
+    return state
+
+
+def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
+    """Run the request's state once and answer as TestState does."""
+    level = body.get("inspectionLevel") or "INFO"
+    if level not in INSPECTION_LEVELS:
+        raise TestStateError("ValidationException", f"1 validation error detected: Value '{level}' at "
+                             "'inspectionLevel' failed to satisfy constraint: Member must satisfy enum "
+                             f"value set: [{', '.join(INSPECTION_LEVELS)}]")
+    state = _the_state(body)
+    input_value = _json_field(body, "input", {})
+    variables = _json_field(body, "variables", {})
+    if not isinstance(variables, dict):
+        raise TestStateError("ValidationException", "Invalid variables: the value must be a JSON object")
+    if body.get("mock") and body.get("revealSecrets"):
+        raise TestStateError("ValidationException",
+                             "TestState does not support RevealSecrets when a mock is specified.")
+    mock = _mock(body.get("mock"), state)
+    if state["Type"] == "Task" and mock is None and not body.get("roleArn"):
+        raise TestStateError("ValidationException", "RoleArn must be specified when testing a Task state")
+    retry_count = int((body.get("stateConfiguration") or {}).get("retrierRetryCount") or 0)
+
+    run = _Run(state, account, region, body.get("roleArn"), input_value, variables, mock,
+               retry_count, _json_field(body, "context", None))
+    answer = run.result()
+    if level == "INFO":
+        answer.pop("inspectionData", None)
+    return answer
+
+
+# ----------------------------------------------------------------------------------------
+# Mocks
+# ----------------------------------------------------------------------------------------
+def install() -> None:
+    """A mocked ``errorOutput`` may name a States error (``States.TaskFailed``): moto's mock
+    evaluation accepted only custom names and failed with States.Runtime."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import mock_eval_utils
+
+    def error_name(name: str):
+        try:
+            return StatesErrorName.from_name(name) if name.startswith("States.") else CustomErrorName(name)
+        except ValueError:
+            return CustomErrorName(name)
+
+    mock_eval_utils.CustomErrorName = error_name
+
+
+def _mock(mock: dict | None, state: dict):
+    """moto's mocked response for the state, after checking the mock as AWS does."""
+    from moto.stepfunctions.parser.mocking.mock_config import MockedResponseReturn, MockedResponseThrow
+
+    if not mock:
+        return None
+    if state["Type"] != "Task":
+        raise TestStateError("ValidationException", "A mock can only be specified for a Task state")
+    if ("result" in mock) == ("errorOutput" in mock):
+        raise TestStateError("ValidationException",
+                             "A test mock should have only one of the following fields: [result, errorOutput].")
+    if "errorOutput" in mock:
+        error = mock["errorOutput"] or {}
+        return MockedResponseThrow(0, 0, error=error.get("error"), cause=error.get("cause"))
+    try:
+        result = json.loads(mock["result"])
+    except (TypeError, ValueError):
+        raise TestStateError("ValidationException", "Mocked result must be valid JSON") from None
+    mode = mock.get("fieldValidationMode") or "STRICT"
+    if mode not in FIELD_VALIDATION_MODES:
+        raise TestStateError("ValidationException", f"Invalid fieldValidationMode '{mode}'")
+    if mode != "NONE":
+        shape = _response_shape(state.get("Resource", ""))
+        if shape is not None:
+            problem = _shape_problem(result, shape, required=mode == "STRICT")
+            if problem:
+                raise TestStateError("ValidationException", f"Mock result schema validation error: {problem}")
+    return MockedResponseReturn(0, 0, payload=result)
+
+
+# Optimised integrations whose action is not the API operation's name in lower camel case.
+_OPERATIONS = {("lambda", "invoke"): "Invoke", ("states", "startExecution.sync:2"): "DescribeExecution",
+               ("states", "startExecution.sync"): "DescribeExecution"}
+
+
+def _response_shape(resource: str):
+    """The botocore output shape of the API a Task resource calls (None if not known)."""
+    import botocore.session
+    from botocore.exceptions import UnknownServiceError
+
+    parts = resource.split(":")
+    if len(parts) < 7 or parts[2] != "states" or parts[5] == "activity":
+        return None
+    if parts[5] == "aws-sdk":
+        service, action = parts[6], parts[7] if len(parts) > 7 else ""
+    else:
+        service, action = parts[5], ":".join(parts[6:])
+    action = action.replace(".waitForTaskToken", "")
+    operation = _OPERATIONS.get((service, action)) or action.split(".")[0][:1].upper() + action.split(".")[0][1:]
+    try:
+        model = botocore.session.get_session().get_service_model({"sfn": "stepfunctions", "states": "stepfunctions",
+                                                                  "apigateway": "apigateway"}.get(service, service))
+        return model.operation_model(operation).output_shape
+    except (UnknownServiceError, Exception):  # an integration botocore does not describe
+        return None
+
+
+def _shape_problem(value: Any, shape, required: bool, name: str | None = None) -> str | None:
+    """AWS's first complaint about ``value`` against ``shape`` (None if it fits). Fields the
+    shape does not have are accepted, as AWS accepts them."""
+    kind = shape.type_name
+    label = f"Field '{name}'" if name else "The mocked result"
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return f"{label} must be an object"
+        if required:
+            for member in shape.required_members:
+                if member not in value:
+                    return f"Required field '{member}' is missing"
+        for member, member_shape in shape.members.items():
+            if member in value:
+                problem = _shape_problem(value[member], member_shape, required, member)
+                if problem:
+                    return problem
+        return None
+    if kind == "list":
+        if not isinstance(value, list):
+            return f"{label} must be an array"
+        for item in value:
+            problem = _shape_problem(item, shape.member, required, name)
+            if problem:
+                return problem
+        return None
+    if kind == "map":
+        if not isinstance(value, dict):
+            return f"{label} must be an object"
+        for item in value.values():
+            problem = _shape_problem(item, shape.value, required, name)
+            if problem:
+                return problem
+        return None
+    if kind in ("integer", "long", "float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{label} must be a number"
+        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        if low is not None and value < low:
+            return f"{label} is less than the minimum value"
+        if high is not None and value > high:
+            return f"{label} exceeds the maximum value"
+        return None
+    if kind == "boolean":
+        return None if isinstance(value, bool) else f"{label} must be a boolean"
+    if kind in ("string", "blob", "timestamp"):
+        # A Lambda Payload is the function's JSON answer: any JSON value.
+        if kind == "blob" and name == "Payload":
+            return None
+        if not isinstance(value, str):
+            return f"{label} must be a string"
+        if shape.enum and value not in shape.enum:
+            return f"{label} is not an expected value"
+        low = shape.metadata.get("min")
+        if low is not None and len(value) < low:
+            return f"{label} is smaller than the minimum length"
+        return None
+    return None
+
+
+# ----------------------------------------------------------------------------------------
+# Running the state
+# ----------------------------------------------------------------------------------------
+class _Run:
+    """One TestState evaluation: moto's interpreter on the state alone, in a TestState
+    environment, with the outcome read as AWS reports it."""
+
+    def __init__(self, state, account, region, role_arn, input_value, variables, mock,
+                 retry_count, context):
+        self.state, self.mock, self.retry_count = state, mock, retry_count
+        self.account, self.region, self.role_arn = account, region, role_arn
+        self.input_value, self.variables, self.context = input_value, variables, context
+        self.error_details: dict[str, Any] = {}
+        self.status: str | None = None
+
+    def result(self) -> dict[str, Any]:
+        from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
+        from moto.stepfunctions.parser.asl.eval.test_state.program_state import ProgramChoiceSelected
+
+        program = self._parse()
+        env = self._environment()
+        program.eval(env)
+        ended = env.program_state()
+        answer: dict[str, Any] = {}
+        inspection = self._steps({key: json.loads(value) if isinstance(value, str) else value
+                                  for key, value in env.inspection_data.items()},
+                                 succeeded=not isinstance(ended, ProgramError) and self.status != "RETRIABLE")
+        if self.error_details:
+            inspection["errorDetails"] = self.error_details
+        if self.status == "RETRIABLE" or isinstance(ended, ProgramError):
+            error = getattr(ended, "error", None) or self._failure or {}
+            answer.update(status=self.status or "FAILED", error=error.get("error"), cause=error.get("cause"))
+            answer = {k: v for k, v in answer.items() if v is not None}
+        else:
+            answer["status"] = self.status or "SUCCEEDED"
+            answer["output"] = json.dumps(env.states.get_input(), separators=(",", ":"))
+            next_state = (ended.next_state_name if isinstance(ended, ProgramChoiceSelected)
+                          else self._next_state(env))
+            if next_state:
+                answer["nextState"] = next_state
+            if self.status == "CAUGHT_ERROR":
+                answer.update(error=self._failure.get("error"), cause=self._failure.get("cause"))
+                answer = {k: v for k, v in answer.items() if v is not None}
+        store = env.variable_store
+        assigned = {**store._outer_scope, **store._inner_scope}
+        if assigned:
+            inspection["variables"] = assigned
+        answer["inspectionData"] = {key: json.dumps(value, separators=(",", ":"))
+                                    for key, value in inspection.items()
+                                    if key not in ("errorDetails",)}
+        if "errorDetails" in inspection:
+            answer["inspectionData"]["errorDetails"] = inspection["errorDetails"]
+        return answer
+
+    # The JSONPath processing steps in order; AWS reports each one the state has, declared or not.
+    _STEPS = ("input", "afterInputPath", "afterParameters", "result", "afterResultSelector", "afterResultPath")
+
+    def _steps(self, recorded: dict[str, Any], succeeded: bool) -> dict[str, Any]:
+        """moto records the steps a state declares; AWS also shows the undeclared ones (each
+        passing its data on unchanged), as recorded: a Pass with Result has no InputPath and
+        Parameters steps, a Choice, Succeed or Fail has only InputPath."""
+        kind = self.state["Type"]
+        if self.state.get("QueryLanguage") == "JSONata" or kind == "Wait":
+            return recorded
+        if kind == "Task":
+            steps = self._STEPS
+        elif kind == "Pass" and "Result" in self.state:  # the Result replaces InputPath and Parameters
+            steps = ("input", "result", "afterResultSelector", "afterResultPath")
+        elif kind == "Pass":
+            steps = ("input", "afterInputPath", "afterParameters", "afterResultSelector", "afterResultPath")
+        else:  # Choice, Succeed, Fail: their InputPath is shown, even when the state fails
+            steps, succeeded = ("input", "afterInputPath"), True
+        last = max((steps.index(key) for key in recorded if key in steps), default=0)
+        filled, previous = {key: value for key, value in recorded.items()
+                            if key in steps or key not in self._STEPS}, None
+        for index, step in enumerate(steps):
+            if step in recorded:
+                previous = recorded[step]
+            elif previous is not None and (succeeded or index < last):
+                filled[step] = previous
+        return filled
+
+    def _next_state(self, env) -> str | None:
+        if self.status == "CAUGHT_ERROR":
+            return env.next_state_name
+        return self.state.get("Next")
+
+    # -- parsing --------------------------------------------------------------------------
+    def _parse(self):
+        from moto.stepfunctions.parser.asl.parse.test_state.asl_parser import (
+            TestStateAmazonStateLanguageParser,
+        )
+        from moto.stepfunctions.parser.asl.parse.test_state.preprocessor import TestStatePreprocessor
+
+        from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
+
+        TestStatePreprocessor.STATE_NAME = STATE_NAME
+        try:
+            program = TestStateAmazonStateLanguageParser.parse(json.dumps(self.state))[0]
+        except ASLParserException as error:
+            raise TestStateError("InvalidDefinition", f"Invalid State Machine Definition: '{error}'") from None
+        self._record_arguments(program.test_state)
+        self._take_over_errors(program.test_state)
+        return program
+
+    @staticmethod
+    def _record_arguments(state) -> None:
+        """moto records the JSONPath steps; a JSONata state's Arguments are recorded here."""
+        from moto.stepfunctions.parser.asl.component.common.parargs import Arguments
+
+        arguments = getattr(state, "parargs", None)
+        if not isinstance(arguments, Arguments):
+            return
+        moto_body = arguments._eval_body
+
+        def eval_body(env) -> None:
+            moto_body(env)
+            env.inspection_data["afterArguments"] = json.dumps(env.stack[-1])
+
+        arguments._eval_body = eval_body
+
+    def _take_over_errors(self, state) -> None:
+        """A Task's failure is not retried here: the outcome says what the Retrier or Catch
+        would do (RETRIABLE, CAUGHT_ERROR), as AWS's TestState does."""
+        from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+        if not isinstance(state, ExecutionState):
+            return
+        run = self
+
+        def eval_state(env) -> None:
+            from moto.stepfunctions.parser.asl.component.common.catch.catch_outcome import CatchOutcome
+            from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+                FailureEventException,
+            )
+
+            env.states.context_object.context_object_data["State"]["RetryCount"] = run.retry_count
+            try:
+                state._evaluate_with_timeout(env)
+                return
+            except Exception as ex:  # noqa: BLE001 (moto's own handler catches everything too)
+                failure_event = state._from_error(env=env, ex=ex)
+            error_output = state._construct_error_output_value(failure_event=failure_event)
+            env.states.set_error_output(error_output)  # a Catch sees errorOutput, not result
+            run._failure = {"error": error_output.get("Error"), "cause": error_output.get("Cause")}
+            if state.retry and run._retriable(state, env, failure_event):
+                run.status = "RETRIABLE"
+                raise FailureEventException(failure_event=failure_event)
+            if state.catch:
+                for index, catcher in enumerate(state.catch.catchers):
+                    env.stack.append(failure_event)
+                    catcher.eval(env)
+                    outcome = env.stack.pop()
+                    if type(outcome).__name__ == "CatcherOutcomeCaught":
+                        run.status = "CAUGHT_ERROR"
+                        run.error_details = {"catchIndex": index}
+                        env.stack.append(CatchOutcome.Caught)
+                        return
+                    env.stack.pop()  # the failure event the catcher handed back
+            raise FailureEventException(failure_event=failure_event)
+
+        state._eval_state = eval_state
+
+    def _retriable(self, state, env, failure_event) -> bool:
+        """Whether a Retrier would try again at this attempt, noting which and after how long."""
+        for index, retrier in enumerate(state.retry.retriers):
+            env.stack.append(failure_event.error_name)
+            retrier.error_equals.eval(env)
+            if not env.stack.pop():
+                continue
+            self.error_details = {"retryIndex": index}
+            if self.retry_count >= retrier.max_attempts.attempts:
+                return False
+            interval = retrier.interval_seconds.seconds * retrier.backoff_rate.rate ** self.retry_count
+            max_delay = getattr(retrier.max_delay_seconds, "max_delays_seconds", None)
+            if isinstance(max_delay, (int, float)) and max_delay > 0:
+                interval = min(interval, max_delay)
+            self.error_details["retryBackoffIntervalSeconds"] = int(interval) if float(interval).is_integer() else interval
+            return True
+        return False
+
+    _failure: dict = {}
+
+    # -- the environment ------------------------------------------------------------------
+    def _environment(self):
+        from moto.stepfunctions.parser.api import StateMachineType
+        from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext
+        from moto.stepfunctions.parser.asl.eval.evaluation_details import AWSExecutionDetails
+        from moto.stepfunctions.parser.asl.eval.states import ContextObjectData, ExecutionData, StateMachineData
+        from moto.stepfunctions.parser.asl.eval.test_state.environment import TestStateEnvironment
+        from moto.stepfunctions.parser.mocking.mock_config import MockTestCase, StateMockedResponses
+
+        from .stepfunctions import aws_timestamp
+
+        name = f"TestState-{uuid.uuid4()}"
+        machine_arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
+        now = datetime.datetime.now(tz=datetime.timezone.utc)
+        context = ContextObjectData(
+            Execution=ExecutionData(
+                Id=f"arn:aws:states:{self.region}:{self.account}:express:{name}:{name}",
+                Input=self.input_value, Name=name, RoleArn=self.role_arn,
+                StartTime=aws_timestamp(now)),
+            StateMachine=StateMachineData(Id=machine_arn, Name=name))
+        env = TestStateEnvironment(
+            aws_execution_details=AWSExecutionDetails(
+                account=self.account, region=self.region, role_arn=self.role_arn),
+            execution_type=StateMachineType.STANDARD, context=context,
+            event_history_context=EventHistoryContext.of_program_start(), activity_store={})
+        env.states.reset(input_value=self.input_value)
+        for variable, value in self.variables.items():
+            env.variable_store.set(variable_identifier=variable, variable_value=value)
+        if self.mock is not None:
+            self.mock.range_end = self.retry_count  # one answer for every attempt
+            env.mock_test_case = MockTestCase(
+                state_machine_name=name, test_case_name="TestState",
+                state_mocked_responses_list=[StateMockedResponses(
+                    state_name=STATE_NAME, mocked_response_name="mock", mocked_responses=[self.mock])])
+        return env
