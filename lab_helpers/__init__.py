@@ -61,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     "execution_history_table": "stepfunctions",
     "list_executions_table": "stepfunctions",
     "load_definition": "stepfunctions",
+    "read_test_state": "stepfunctions",
     "run_and_wait": "stepfunctions",
     "wait_for_execution": "stepfunctions",
     "workflow_substitutions": "stepfunctions",
@@ -95,5 +96,5 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .httpclient import HttpResult, get, post_json  # noqa: F401
     from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
     from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
-    from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
+    from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, read_test_state, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
     from .workshop import Workshop, ensure_workshop  # noqa: F401
