@@ -75,11 +75,12 @@ def install_deferred() -> None:
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, sfn_jsonata, sfn_test_state, stepfunctions
+        from . import apigateway, sfn_jsonata, sfn_task_results, sfn_test_state, stepfunctions
 
         stepfunctions.install(_port)
         sfn_jsonata.install()  # JSONata and variables (moto's evaluator is an empty stub)
         sfn_test_state.install()  # TestState (moto has no such operation)
+        sfn_task_results.install()  # Task results and errors as AWS shapes them
         # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
         apigateway.install()
         _deferred_done.set()

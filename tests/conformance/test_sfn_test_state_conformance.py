@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from tests.conformance.test_sfn_conformance import ROLE, create_function, without_sdk_metadata
+from tests.conformance.test_sfn_conformance import ROLE, create_function
 
 CASES: list[dict] = json.loads((Path(__file__).parent / "sfn_test_state_cases.json").read_text())["cases"]
 TIMESTAMP = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z"
@@ -44,15 +44,19 @@ def pattern_of(expected: str) -> re.Pattern[str] | None:
     return re.compile(regex)
 
 
-def assert_like(expected: Any, actual: Any, where: str = "$") -> None:
-    if isinstance(expected, dict):
+def assert_like(expected: Any, actual: Any, where: str = "$", key: str | None = None) -> None:
+    if isinstance(expected, str) and expected == key:  # a header value masked with its own name
+        assert actual not in (None, "", []), f"{where}: nothing for a masked value"
+    elif expected == "date" and key == "Date":  # an HTTP Date header (the context's dates are ISO)
+        assert actual not in (None, "", []), f"{where}: {actual!r}"
+    elif isinstance(expected, dict):
         assert isinstance(actual, dict) and expected.keys() == actual.keys(), f"{where}: {actual!r}"
-        for key in expected:
-            assert_like(expected[key], actual[key], f"{where}.{key}")
+        for name in expected:
+            assert_like(expected[name], actual[name], f"{where}.{name}", name)
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(expected) == len(actual), f"{where}: {actual!r}"
         for index, (want, got) in enumerate(zip(expected, actual)):
-            assert_like(want, got, f"{where}[{index}]")
+            assert_like(want, got, f"{where}[{index}]", key)
     elif isinstance(expected, str) and (pattern := pattern_of(expected)) is not None:
         assert isinstance(actual, str) and pattern.fullmatch(actual), f"{where}: {actual!r} !~ {expected!r}"
     else:
@@ -91,7 +95,4 @@ def test_case(case: dict, aws, role) -> None:
         error = raised.value.response["Error"]
         assert (error["Code"], error["Message"]) == (expected["code"], expected["message"])
         return
-    expected, actual = case["expected"], parsed(sfn.test_state(**request))
-    if case.get("compare", "").startswith("ignore $..SdkHttpMetadata"):
-        expected, actual = without_sdk_metadata(expected), without_sdk_metadata(actual)
-    assert_like(expected, actual)
+    assert_like(case["expected"], parsed(sfn.test_state(**request)))
