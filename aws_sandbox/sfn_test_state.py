@@ -295,6 +295,7 @@ class _Run:
         self.input_value, self.variables, self.context = input_value, variables, context
         self.error_details: dict[str, Any] = {}
         self.status: str | None = None
+        self._failure: dict[str, Any] = {}  # the state's error and cause, once it has failed
 
     def result(self) -> dict[str, Any]:
         from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
@@ -311,7 +312,7 @@ class _Run:
         if self.error_details:
             inspection["errorDetails"] = self.error_details
         if self.status == "RETRIABLE" or isinstance(ended, ProgramError):
-            error = getattr(ended, "error", None) or self._failure or {}
+            error = getattr(ended, "error", None) or self._failure
             answer.update(status=self.status or "FAILED", error=error.get("error"), cause=error.get("cause"))
             answer = {k: v for k, v in answer.items() if v is not None}
         else:
@@ -436,7 +437,7 @@ class _Run:
                     outcome = env.stack.pop()
                     if type(outcome).__name__ == "CatcherOutcomeCaught":
                         run.status = "CAUGHT_ERROR"
-                        run.error_details = {"catchIndex": index}
+                        run.error_details["catchIndex"] = index
                         env.stack.append(CatchOutcome.Caught)
                         return
                     env.stack.pop()  # the failure event the catcher handed back
@@ -461,8 +462,6 @@ class _Run:
             self.error_details["retryBackoffIntervalSeconds"] = int(interval) if float(interval).is_integer() else interval
             return True
         return False
-
-    _failure: dict = {}
 
     # -- the environment ------------------------------------------------------------------
     def _environment(self):
