@@ -32,23 +32,18 @@ import threading
 import uuid
 from typing import Any
 
-_installed = False
-_lock = threading.Lock()
+from .patching import replace
+
 # The ASL field being evaluated, as AWS names it in causes ("Output/result"); one per thread,
 # as each execution, Parallel branch and Map iteration is evaluated in its own thread.
 _field = threading.local()
 
 
 def install() -> None:
-    """Plug jsonata-python into moto's interpreter (once per process)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _patch_expressions()
-        _patch_field_names()
-        _patch_assign_literals()
-        _installed = True
+    """Plug jsonata-python into moto's interpreter (``moto_patches.install_deferred`` calls this once)."""
+    _patch_expressions()
+    _patch_field_names()
+    _patch_assign_literals()
 
 
 # ----------------------------------------------------------------------------------------
@@ -272,8 +267,8 @@ def _patch_expressions() -> None:
         except QueryEvaluationError as error:
             raise fail(env, error) from None
 
-    string_expression.StringJSONata._eval_body = jsonata_body
-    string_expression.StringVariableSample._eval_body = variable_sample_body
+    replace(string_expression.StringJSONata, "_eval_body", jsonata_body)
+    replace(string_expression.StringVariableSample, "_eval_body", variable_sample_body)
 
 
 # Components that open a field of the cause's path, and how each names its part.
@@ -311,7 +306,7 @@ def _field_components() -> list[tuple[type, Any]]:
 
 def _patch_field_names() -> None:
     for component_class, name_of in _field_components():
-        component_class.eval = _with_field(component_class.eval, name_of)
+        replace(component_class, "eval", _with_field(component_class.eval, name_of))
 
 
 def _with_field(moto_eval, name_of):
@@ -340,4 +335,4 @@ def _patch_assign_literals() -> None:
     def string_literal(self, ctx) -> AssignTemplateValueTerminalLit:
         return AssignTemplateValueTerminalLit(value=from_string_literal(ctx.string_literal()))
 
-    Preprocessor.visitAssign_template_value_terminal_string_literal = string_literal
+    replace(Preprocessor, "visitAssign_template_value_terminal_string_literal", string_literal)

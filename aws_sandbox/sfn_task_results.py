@@ -12,11 +12,11 @@ and what moto 5.2.5 did instead:
 - a DynamoDB request that breaks the API's constraints fails as
   ``DynamoDB.AmazonDynamoDBException`` with DynamoDB's own "1 validation error detected: Value
   null at 'item' failed to satisfy constraint: Member must not be null" (moto raised a KeyError,
-  whose Cause was ``'Item'``, or looked for a table called ``/t``);
-- Lambda's Invoke of a function that does not exist says ``Function not found:
-  arn:...:function:<name>:$LATEST`` (moto's message had no qualifier);
-- a FAILED ``StartSyncExecution`` answer has ``outputDetails`` (``{"included": true}``), as a
-  SUCCEEDED one does.
+  whose Cause was ``'Item'``, or looked for a table called ``/t``).
+
+(Two more recorded differences are fixed where the sandbox makes those answers: Lambda's
+"Function not found: ...:$LATEST" in ``lambda_runtime``, a FAILED StartSyncExecution's
+``outputDetails`` in ``stepfunctions.executions``.)
 
 The header values are the sandbox's own (its request ids, date, lengths); AWS's are AWS's.
 """
@@ -28,28 +28,21 @@ import json
 import random
 import re
 import string
-import threading
 import uuid
 from typing import Any
 
-_installed = False
-_lock = threading.Lock()
+from .patching import replace
+
 # Java's HTTP client reports header names as DynamoDB sent them: GetItem's request id arrives
 # lower-case (recorded on AWS), the other actions' in AWS's usual case.
 _DYNAMODB_REQUEST_ID_HEADER = {"getItem": "x-amzn-requestid"}
 
 
 def install() -> None:
-    """Install the patches (once per process), after ``stepfunctions.install``."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        _patch_dynamodb_tasks()
-        _patch_lambda_tasks()
-        _patch_lambda_not_found()
-        _patch_sync_output_details()
-        _installed = True
+    """Shape optimised Lambda and DynamoDB Task results (``moto_patches.install_deferred``, once,
+    after the Step Functions fixes and speed paths, whose Task calls it wraps)."""
+    _patch_dynamodb_tasks()
+    _patch_lambda_tasks()
 
 
 # ----------------------------------------------------------------------------------------
@@ -130,8 +123,8 @@ def _patch_dynamodb_tasks() -> None:
             error = "DynamoDB.AmazonDynamoDBException"
         return error, cause
 
-    StateTaskServiceDynamoDB._eval_service_task = eval_service_task
-    StateTaskServiceDynamoDB._error_cause_from_client_error = staticmethod(error_cause_from_client_error)
+    replace(StateTaskServiceDynamoDB, "_eval_service_task", eval_service_task)
+    replace(StateTaskServiceDynamoDB, "_error_cause_from_client_error", staticmethod(error_cause_from_client_error))
 
 
 def _validation_error(message: str):
@@ -196,50 +189,4 @@ def _patch_lambda_tasks() -> None:
         result = env.stack.pop()
         env.stack.append(_with_metadata(result, lambda_headers(result)))
 
-    StateTaskServiceLambda._eval_service_task = eval_service_task
-
-
-# ----------------------------------------------------------------------------------------
-# Lambda's "Function not found" and StartSyncExecution's outputDetails
-# ----------------------------------------------------------------------------------------
-_NOT_FOUND = re.compile(r"^Function not found: (arn:[^:]+:lambda:[^:]+:\d+:function:[^:]+)$")
-
-
-def _patch_lambda_not_found() -> None:
-    from . import lambda_runtime
-
-    sandbox_invoke = lambda_runtime.invoke_function
-
-    def invoke_function(account_id, region, function_name, payload, invocation_type="RequestResponse",
-                        qualifier=None, **options):
-        status, headers, body = sandbox_invoke(account_id, region, function_name, payload,
-                                               invocation_type, qualifier, **options)
-        if status == 404 and qualifier is None:
-            try:
-                answer = json.loads(body)
-            except ValueError:
-                return status, headers, body
-            message = answer.get("message") or answer.get("Message") or ""
-            found = _NOT_FOUND.match(message)
-            if found:  # an unqualified Invoke asks for $LATEST, and Lambda says so
-                for key in ("message", "Message"):
-                    if key in answer:
-                        answer[key] = f"Function not found: {found[1]}:$LATEST"
-                body = json.dumps(answer).encode()
-        return status, headers, body
-
-    lambda_runtime.invoke_function = invoke_function
-
-
-def _patch_sync_output_details() -> None:
-    from . import stepfunctions
-
-    sandbox_start = stepfunctions.start_sync_execution
-
-    def start_sync_execution(*args, **kwargs) -> dict[str, Any]:
-        answer = sandbox_start(*args, **kwargs)
-        if answer.get("status") == "FAILED":
-            answer.setdefault("outputDetails", {"included": True})
-        return answer
-
-    stepfunctions.start_sync_execution = start_sync_execution
+    replace(StateTaskServiceLambda, "_eval_service_task", eval_service_task)

@@ -26,6 +26,9 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import awsapi
+from .patching import replace
+
 TARGET = "AWSStepFunctions.TestState"
 INSPECTION_LEVELS = ("INFO", "DEBUG", "TRACE")
 FIELD_VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
@@ -46,8 +49,6 @@ def handle_request(request: Request) -> Response | None:
     """Answer TestState requests; None lets the next handler (or moto) answer."""
     if request.headers.get("X-Amz-Target") != TARGET:
         return None
-    from . import awsapi
-
     account, region = awsapi.caller_account_and_region(request)
     try:
         body = json.loads(request.get_data() or b"{}")
@@ -88,7 +89,8 @@ def _the_state(body: dict) -> dict:
     a state without QueryLanguage takes the machine's."""
     definition = _json_field(body, "definition", None)
     if not isinstance(definition, dict):
-        raise TestStateError("InvalidDefinition", "Invalid State Machine Definition: 'definition' must be a JSON object")
+        raise TestStateError("InvalidDefinition",
+                             "Invalid State Machine Definition: 'definition' must be a JSON object")
     state_name = body.get("stateName")
     query_language = "JSONPath"
     if "States" in definition:
@@ -161,7 +163,11 @@ def install() -> None:
         except ValueError:
             return CustomErrorName(name)
 
-    mock_eval_utils.CustomErrorName = error_name
+    replace(mock_eval_utils, "CustomErrorName", error_name)
+    # moto's TestState parser names the state it parses from this class attribute.
+    from moto.stepfunctions.parser.asl.parse.test_state.preprocessor import TestStatePreprocessor
+
+    replace(TestStatePreprocessor, "STATE_NAME", STATE_NAME)
 
 
 def _mock(mock: dict | None, state: dict):
@@ -374,11 +380,8 @@ class _Run:
         from moto.stepfunctions.parser.asl.parse.test_state.asl_parser import (
             TestStateAmazonStateLanguageParser,
         )
-        from moto.stepfunctions.parser.asl.parse.test_state.preprocessor import TestStatePreprocessor
-
         from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
 
-        TestStatePreprocessor.STATE_NAME = STATE_NAME
         try:
             program = TestStateAmazonStateLanguageParser.parse(json.dumps(self.state))[0]
         except ASLParserException as error:
@@ -459,7 +462,8 @@ class _Run:
             max_delay = getattr(retrier.max_delay_seconds, "max_delays_seconds", None)
             if isinstance(max_delay, (int, float)) and max_delay > 0:
                 interval = min(interval, max_delay)
-            self.error_details["retryBackoffIntervalSeconds"] = int(interval) if float(interval).is_integer() else interval
+            whole = float(interval).is_integer()
+            self.error_details["retryBackoffIntervalSeconds"] = int(interval) if whole else interval
             return True
         return False
 
@@ -472,11 +476,11 @@ class _Run:
         from moto.stepfunctions.parser.asl.eval.test_state.environment import TestStateEnvironment
         from moto.stepfunctions.parser.mocking.mock_config import MockTestCase, StateMockedResponses
 
-        from .stepfunctions import aws_timestamp
+        from .stepfunctions.semantics import aws_timestamp
 
         name = f"TestState-{uuid.uuid4()}"
         machine_arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
-        now = datetime.datetime.now(tz=datetime.timezone.utc)
+        now = datetime.datetime.now(tz=datetime.UTC)
         context = ContextObjectData(
             Execution=ExecutionData(
                 Id=f"arn:aws:states:{self.region}:{self.account}:express:{name}:{name}",

@@ -36,11 +36,11 @@ def delete_everything(prefix: str | None = None) -> list[str]:
     api_id = find_rest_api(n.api)
     if api_id:
         _delete(f"api {n.api}", lambda: client("apigateway").delete_rest_api(restApiId=api_id), deleted)
+    sfn = client("stepfunctions")
     for machine_name in (n.state_machine, n.state_machine_jsonata):
         machine = find_state_machine(machine_name)
         if not machine:
             continue
-        sfn = client("stepfunctions")
         for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter="RUNNING"):
             for execution in page["executions"]:
                 _delete(f"execution {execution['name']} (stopped)",

@@ -46,12 +46,13 @@ def matches(expected: Any, actual: Any, where: str = "$", key: str | None = None
             matches(expected[name], actual[name], f"{where}.{name}", name)
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(expected) == len(actual), f"{where}: {actual!r}"
-        for index, (want, got) in enumerate(zip(expected, actual)):
+        for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
             matches(want, got, f"{where}[{index}]", key)
     elif isinstance(expected, str) and MASKED.search(expected):
         pattern = "".join(".+?" if MASKED.fullmatch(part) else re.escape(part)
                           for part in re.split(r"(<[^<>]+>)", expected))
-        assert isinstance(actual, str) and re.fullmatch(pattern, actual, re.DOTALL), f"{where}: {actual!r} !~ {expected!r}"
+        assert isinstance(actual, str) and re.fullmatch(pattern, actual, re.DOTALL), \
+            f"{where}: {actual!r} !~ {expected!r}"
     else:
         assert expected == actual and type(expected) is type(actual), f"{where}: {actual!r} != {expected!r}"
 

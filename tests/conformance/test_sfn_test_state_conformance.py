@@ -55,7 +55,7 @@ def assert_like(expected: Any, actual: Any, where: str = "$", key: str | None = 
             assert_like(expected[name], actual[name], f"{where}.{name}", name)
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(expected) == len(actual), f"{where}: {actual!r}"
-        for index, (want, got) in enumerate(zip(expected, actual)):
+        for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
             assert_like(want, got, f"{where}[{index}]", key)
     elif isinstance(expected, str) and (pattern := pattern_of(expected)) is not None:
         assert isinstance(actual, str) and pattern.fullmatch(actual), f"{where}: {actual!r} !~ {expected!r}"

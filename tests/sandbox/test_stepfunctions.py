@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.conftest import wait_for_execution
 
 # Retry intervals and Wait states run at 1/100 of their time in this session's sandbox
 # (conftest.py sets LAB_SANDBOX_SFN_TIME_SCALE before the sandbox starts).
@@ -32,13 +33,7 @@ def machine(sfn, definition: dict, kind: str = "STANDARD") -> str:
 
 
 def finished(sfn, execution_arn: str, seconds: float = 10.0) -> dict:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        answer = sfn.describe_execution(executionArn=execution_arn)
-        if answer["status"] != "RUNNING":
-            return answer
-        time.sleep(0.01)
-    raise AssertionError(f"{execution_arn} still running after {seconds} s")
+    return wait_for_execution(sfn, execution_arn, seconds)
 
 
 def error_of(call) -> tuple[str, str, int]:
@@ -142,6 +137,7 @@ def test_a_failed_sync_execution_is_still_http_200_with_error_and_cause(sfn):
     assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert (answer["status"], answer["error"], answer["cause"]) == ("FAILED", "OutOfStock", "none left")
     assert "output" not in answer and UUID.match(answer["name"])
+    assert answer["outputDetails"] == {"included": True}  # as AWS answers (express/test_express_sync)
 
 
 def test_start_sync_execution_refuses_standard_machines_and_unknown_ones(sfn):
