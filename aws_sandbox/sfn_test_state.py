@@ -15,7 +15,8 @@ own, inspection data for the JSONPath steps) but no TestState operation. This mo
 
 A Task is not retried and a Wait does not wait: status RETRIABLE (with the backoff the Retrier
 would wait) or CAUGHT_ERROR (with the Catch's ``nextState``) says what the workflow would do.
-Map and Parallel states are refused, as AWS refuses them without a mock.
+A Parallel state needs a mock (the branches' results, which are then not run), as on AWS; Map
+states are refused (AWS runs them with a mock).
 """
 from __future__ import annotations
 
@@ -104,16 +105,20 @@ def _the_state(body: dict) -> dict:
         state = states[state_name]
     else:
         state = definition
+    # AWS checks a lone state as the state called StateName of a one-state machine.
+    where = f"/States/{state_name if 'States' in definition else STATE_NAME}"
     if not isinstance(state, dict) or state.get("Type") not in (*SUPPORTED_TYPES, "Map", "Parallel"):
-        where = f"/States/{state_name}/Type" if "States" in definition else "/Type"
         raise TestStateError(
             "InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field "
             "'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map] "
-            f"at {where}'")
-    if state["Type"] in ("Map", "Parallel"):
+            f"at {where}/Type'")
+    if state["Type"] == "Map" or (state["Type"] == "Parallel" and not body.get("mock")):
         raise TestStateError(
             "InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state "
             f"types include: [{', '.join(SUPPORTED_TYPES)}]")
+    if state["Type"] == "Parallel" and not state.get("Branches"):
+        raise TestStateError("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: "
+                             f"Value cannot be empty at {where}/Branches'")
     state = {**state}
     state.setdefault("QueryLanguage", query_language)
     return state
@@ -165,9 +170,24 @@ def install() -> None:
 
     replace(mock_eval_utils, "CustomErrorName", error_name)
     # moto's TestState parser names the state it parses from this class attribute.
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.asl.parse.test_state import asl_parser
     from moto.stepfunctions.parser.asl.parse.test_state.preprocessor import TestStatePreprocessor
 
     replace(TestStatePreprocessor, "STATE_NAME", STATE_NAME)
+
+    class OneStatePreprocessor(TestStatePreprocessor):
+        """moto's TestState preprocessor made every state body it met the tested state, a
+        Parallel's branch states too (and then failed to build the Parallel): only the
+        outermost one is."""
+
+        def visitState_decl_body(self, ctx):  # noqa: N802 (ANTLR's name)
+            if getattr(self, "_outer_seen", False):
+                return Preprocessor.visitState_decl_body(self, ctx)
+            self._outer_seen = True
+            return super().visitState_decl_body(ctx)
+
+    replace(asl_parser, "TestStatePreprocessor", OneStatePreprocessor)
 
 
 def _mock(mock: dict | None, state: dict):
@@ -176,8 +196,8 @@ def _mock(mock: dict | None, state: dict):
 
     if not mock:
         return None
-    if state["Type"] != "Task":
-        raise TestStateError("ValidationException", "A mock can only be specified for a Task state")
+    if state["Type"] not in ("Task", "Parallel"):
+        raise TestStateError("ValidationException", "A mock can only be specified for a Task or Parallel state")
     if ("result" in mock) == ("errorOutput" in mock):
         raise TestStateError("ValidationException",
                              "A test mock should have only one of the following fields: [result, errorOutput].")
@@ -188,6 +208,13 @@ def _mock(mock: dict | None, state: dict):
         result = json.loads(mock["result"])
     except (TypeError, ValueError):
         raise TestStateError("ValidationException", "Mocked result must be valid JSON") from None
+    if state["Type"] == "Parallel":  # the branches' outputs, one per branch
+        if not isinstance(result, list):
+            raise TestStateError("ValidationException", "Mocked result must be an array.")
+        if len(result) != len(state["Branches"]):
+            raise TestStateError("ValidationException", "Mocked result must contain the same number of items "
+                                 "as number of Parallel branches.")
+        return MockedResponseReturn(0, 0, payload=result)
     mode = mock.get("fieldValidationMode") or "STRICT"
     if mode not in FIELD_VALIDATION_MODES:
         raise TestStateError("ValidationException", f"Invalid fieldValidationMode '{mode}'")
@@ -350,6 +377,8 @@ class _Run:
         passing its data on unchanged), as recorded: a Pass with Result has no InputPath and
         Parameters steps, a Choice, Succeed or Fail has only InputPath."""
         kind = self.state["Type"]
+        if self.state.get("QueryLanguage") == "JSONata" and kind == "Parallel":  # recorded: the input only
+            return {key: value for key, value in recorded.items() if key == "input"}
         if self.state.get("QueryLanguage") == "JSONata" or kind == "Wait":
             return recorded
         if kind == "Task":
@@ -358,6 +387,8 @@ class _Run:
             steps = ("input", "result", "afterResultSelector", "afterResultPath")
         elif kind == "Pass":
             steps = ("input", "afterInputPath", "afterParameters", "afterResultSelector", "afterResultPath")
+        elif kind == "Parallel":  # recorded: neither InputPath nor Parameters nor the result is shown
+            steps = ("input", "result", "afterResultSelector", "afterResultPath")
         else:  # Choice, Succeed, Fail: their InputPath is shown, even when the state fails
             steps, succeeded = ("input", "afterInputPath"), True
         last = max((steps.index(key) for key in recorded if key in steps), default=0)
@@ -368,6 +399,8 @@ class _Run:
                 previous = recorded[step]
             elif previous is not None and (succeeded or index < last):
                 filled[step] = previous
+        if kind == "Parallel":
+            filled.pop("result", None)
         return filled
 
     def _next_state(self, env) -> str | None:
@@ -388,7 +421,26 @@ class _Run:
             raise TestStateError("InvalidDefinition", f"Invalid State Machine Definition: '{error}'") from None
         self._record_arguments(program.test_state)
         self._take_over_errors(program.test_state)
+        if self.state["Type"] == "Parallel":
+            self._mock_branches(program.test_state)
         return program
+
+    def _mock_branches(self, state) -> None:
+        """A Parallel state with a mock runs no branch: the mocked result is what they returned
+        (or the mocked error is how they failed); its own Arguments, ResultSelector, ResultPath
+        and Output then run as usual."""
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.mock_eval_utils import (
+            eval_mocked_response,
+        )
+
+        mock = self.mock
+
+        def eval_execution(env) -> None:
+            eval_mocked_response(env=env, mocked_response=mock)
+            env.inspection_data["result"] = json.dumps(env.stack[-1])  # where the later steps start
+
+        state._eval_execution = eval_execution
+        self.mock = None  # the branches' Tasks are not mocked: they do not run
 
     @staticmethod
     def _record_arguments(state) -> None:
@@ -422,6 +474,9 @@ class _Run:
             )
 
             env.states.context_object.context_object_data["State"]["RetryCount"] = run.retry_count
+            parargs = getattr(state, "parargs", None)
+            if state.state_type.name == "Parallel" and parargs is not None:
+                parargs.eval(env=env)  # the branches' input (moto's StateParallel does this first)
             try:
                 state._evaluate_with_timeout(env)
                 return
