@@ -548,6 +548,8 @@ class _Run:
             execution_type=StateMachineType.STANDARD, context=context,
             event_history_context=EventHistoryContext.of_program_start(), activity_store={})
         env.states.reset(input_value=self.input_value)
+        if isinstance(self.context, dict):  # the request's context object values win over ours
+            _merge(env.states.context_object.context_object_data, self.context)
         for variable, value in self.variables.items():
             env.variable_store.set(variable_identifier=variable, variable_value=value)
         if self.mock is not None:
@@ -557,3 +559,11 @@ class _Run:
                 state_mocked_responses_list=[StateMockedResponses(
                     state_name=STATE_NAME, mocked_response_name="mock", mocked_responses=[self.mock])])
         return env
+
+
+def _merge(into: dict, values: dict) -> None:
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
