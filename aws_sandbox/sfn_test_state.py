@@ -15,8 +15,8 @@ own, inspection data for the JSONPath steps) but no TestState operation. This mo
 
 A Task is not retried and a Wait does not wait: status RETRIABLE (with the backoff the Retrier
 would wait) or CAUGHT_ERROR (with the Catch's ``nextState``) says what the workflow would do.
-A Parallel state needs a mock (the branches' results, which are then not run), as on AWS; Map
-states are refused (AWS runs them with a mock).
+A Parallel or Map state needs a mock, as on AWS (the branches' or iterations' results, which are
+then not run); ``stateConfiguration``'s Map fields (failure counts, item reader data) are ignored.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ FIELD_VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
 SUPPORTED_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice")
 # The state's name in $$.State.Name / $states.context: AWS's TestState calls every state this.
 STATE_NAME = "StateName"
+_NOT_JSON_TEXT = {"errorDetails", "maxConcurrency", "toleratedFailureCount", "toleratedFailurePercentage"}
 
 
 class TestStateError(Exception):
@@ -112,7 +113,7 @@ def _the_state(body: dict) -> dict:
             "InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field "
             "'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map] "
             f"at {where}/Type'")
-    if state["Type"] == "Map" or (state["Type"] == "Parallel" and not body.get("mock")):
+    if state["Type"] in ("Map", "Parallel") and not body.get("mock"):
         raise TestStateError(
             "InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state "
             f"types include: [{', '.join(SUPPORTED_TYPES)}]")
@@ -196,8 +197,8 @@ def _mock(mock: dict | None, state: dict):
 
     if not mock:
         return None
-    if state["Type"] not in ("Task", "Parallel"):
-        raise TestStateError("ValidationException", "A mock can only be specified for a Task or Parallel state")
+    if state["Type"] not in ("Task", "Parallel", "Map"):
+        raise TestStateError("ValidationException", "A mock can only be specified for a Task, Parallel or Map state")
     if ("result" in mock) == ("errorOutput" in mock):
         raise TestStateError("ValidationException",
                              "A test mock should have only one of the following fields: [result, errorOutput].")
@@ -208,6 +209,12 @@ def _mock(mock: dict | None, state: dict):
         result = json.loads(mock["result"])
     except (TypeError, ValueError):
         raise TestStateError("ValidationException", "Mocked result must be valid JSON") from None
+    if state["Type"] == "Map":  # the iterations' outputs, or what the ResultWriter wrote
+        if "ResultWriter" in state and not isinstance(result, dict):
+            raise TestStateError("ValidationException", "Mocked result must be a JSON object.")
+        if "ResultWriter" not in state and not isinstance(result, list):
+            raise TestStateError("ValidationException", "Mocked result must be an array.")
+        return MockedResponseReturn(0, 0, payload=result)
     if state["Type"] == "Parallel":  # the branches' outputs, one per branch
         if not isinstance(result, list):
             raise TestStateError("ValidationException", "Mocked result must be an array.")
@@ -362,11 +369,9 @@ class _Run:
         assigned = {**store._outer_scope, **store._inner_scope}
         if assigned:
             inspection["variables"] = assigned
-        answer["inspectionData"] = {key: json.dumps(value, separators=(",", ":"))
-                                    for key, value in inspection.items()
-                                    if key not in ("errorDetails",)}
-        if "errorDetails" in inspection:
-            answer["inspectionData"]["errorDetails"] = inspection["errorDetails"]
+        # Data steps travel as JSON text; the Map's numbers and errorDetails as they are.
+        answer["inspectionData"] = {key: value if key in _NOT_JSON_TEXT else json.dumps(value, separators=(",", ":"))
+                                    for key, value in inspection.items()}
         return answer
 
     # The JSONPath processing steps in order; AWS reports each one the state has, declared or not.
@@ -377,6 +382,8 @@ class _Run:
         passing its data on unchanged), as recorded: a Pass with Result has no InputPath and
         Parameters steps, a Choice, Succeed or Fail has only InputPath."""
         kind = self.state["Type"]
+        if kind == "Map":
+            return self._map_steps(recorded, succeeded)
         if self.state.get("QueryLanguage") == "JSONata" and kind == "Parallel":  # recorded: the input only
             return {key: value for key, value in recorded.items() if key == "input"}
         if self.state.get("QueryLanguage") == "JSONata" or kind == "Wait":
@@ -403,6 +410,30 @@ class _Run:
             filled.pop("result", None)
         return filled
 
+    def _map_steps(self, recorded: dict[str, Any], succeeded: bool) -> dict[str, Any]:
+        """A Map's inspection data, as recorded on AWS: the input (after InputPath and ItemsPath
+        in JSONPath), MaxConcurrency (0 when not set) and the tolerated failures it declares."""
+        from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+
+        shown: dict[str, Any] = {"input": recorded.get("input")}
+        if self.state.get("QueryLanguage") != "JSONata":
+            after_input_path = recorded.get("afterInputPath", shown["input"])
+            shown["afterInputPath"] = after_input_path
+            items_path = self.state.get("ItemsPath", "$")
+            shown["afterItemsPath"] = after_input_path if items_path == "$" else \
+                extract_json(items_path, after_input_path)
+            if succeeded:
+                result = recorded.get("result")
+                shown["afterResultSelector"] = recorded.get("afterResultSelector", result)
+                shown["afterResultPath"] = recorded.get("afterResultPath", shown["afterResultSelector"])
+        concurrency = self.state.get("MaxConcurrency", 0)
+        shown["maxConcurrency"] = concurrency if isinstance(concurrency, int) else 0
+        for field, key in (("ToleratedFailureCount", "toleratedFailureCount"),
+                           ("ToleratedFailurePercentage", "toleratedFailurePercentage")):
+            if isinstance(self.state.get(field), (int, float)):
+                shown[key] = self.state[field]
+        return shown
+
     def _next_state(self, env) -> str | None:
         if self.status == "CAUGHT_ERROR":
             return env.next_state_name
@@ -421,14 +452,14 @@ class _Run:
             raise TestStateError("InvalidDefinition", f"Invalid State Machine Definition: '{error}'") from None
         self._record_arguments(program.test_state)
         self._take_over_errors(program.test_state)
-        if self.state["Type"] == "Parallel":
+        if self.state["Type"] in ("Parallel", "Map"):
             self._mock_branches(program.test_state)
         return program
 
     def _mock_branches(self, state) -> None:
-        """A Parallel state with a mock runs no branch: the mocked result is what they returned
-        (or the mocked error is how they failed); its own Arguments, ResultSelector, ResultPath
-        and Output then run as usual."""
+        """A Parallel or Map state with a mock runs no branch or iteration: the mocked result is
+        what they returned (or the mocked error is how they failed); the state's own Arguments,
+        ResultSelector, ResultPath and Output then run as usual."""
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.mock_eval_utils import (
             eval_mocked_response,
         )
