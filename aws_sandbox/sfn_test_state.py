@@ -16,7 +16,8 @@ own, inspection data for the JSONPath steps) but no TestState operation. This mo
 A Task is not retried and a Wait does not wait: status RETRIABLE (with the backoff the Retrier
 would wait) or CAUGHT_ERROR (with the Catch's ``nextState``) says what the workflow would do.
 A Parallel or Map state needs a mock, as on AWS (the branches' or iterations' results, which are
-then not run); ``stateConfiguration``'s Map fields (failure counts, item reader data) are ignored.
+then not run), ``stateConfiguration.mapIterationFailureCount`` checked against the Map's tolerated
+failures; ``mapItemReaderData`` and ``errorCausedByState`` are accepted and not used.
 """
 from __future__ import annotations
 
@@ -99,11 +100,11 @@ def _the_state(body: dict) -> dict:
         if not state_name:
             raise TestStateError("ValidationException",
                                  "stateName is required when the definition is a state machine")
-        states = definition.get("States")
-        if not isinstance(states, dict) or state_name not in states:
-            raise TestStateError("ValidationException", "State not found in definition")
         query_language = definition.get("QueryLanguage", query_language)
-        state = states[state_name]
+        found = _find_state(definition, state_name, query_language)
+        if found is None:
+            raise TestStateError("ValidationException", "State not found in definition")
+        state, query_language = found
     else:
         state = definition
     # AWS checks a lone state as the state called StateName of a one-state machine.
@@ -125,6 +126,26 @@ def _the_state(body: dict) -> dict:
     return state
 
 
+def _find_state(machine: dict, name: str, query_language: str) -> tuple[dict, str] | None:
+    """The state called ``name`` in ``machine`` or in any Parallel branch or Map item processor
+    inside it (AWS finds those too), and the query language it inherits."""
+    states = machine.get("States")
+    if not isinstance(states, dict):
+        return None
+    if isinstance(states.get(name), dict):
+        return states[name], query_language
+    for state in states.values():
+        if not isinstance(state, dict):
+            continue
+        inherited = state.get("QueryLanguage", query_language)
+        inner = [state.get("ItemProcessor"), state.get("Iterator"), *(state.get("Branches") or [])]
+        for machine_inside in filter(lambda value: isinstance(value, dict), inner):
+            found = _find_state(machine_inside, name, inherited)
+            if found is not None:
+                return found
+    return None
+
+
 def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
     """Run the request's state once and answer as TestState does."""
     level = body.get("inspectionLevel") or "INFO"
@@ -143,10 +164,12 @@ def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
     mock = _mock(body.get("mock"), state)
     if state["Type"] == "Task" and mock is None and not body.get("roleArn"):
         raise TestStateError("ValidationException", "RoleArn must be specified when testing a Task state")
-    retry_count = int((body.get("stateConfiguration") or {}).get("retrierRetryCount") or 0)
+    configuration = body.get("stateConfiguration") or {}
+    retry_count = int(configuration.get("retrierRetryCount") or 0)
 
     run = _Run(state, account, region, body.get("roleArn"), input_value, variables, mock,
                retry_count, _json_field(body, "context", None))
+    run.map_failures = int(configuration.get("mapIterationFailureCount") or 0)
     answer = run.result()
     if level == "INFO":
         answer.pop("inspectionData", None)
@@ -336,6 +359,7 @@ class _Run:
         self.error_details: dict[str, Any] = {}
         self.status: str | None = None
         self._failure: dict[str, Any] = {}  # the state's error and cause, once it has failed
+        self.map_failures = 0  # stateConfiguration.mapIterationFailureCount
 
     def result(self) -> dict[str, Any]:
         from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
@@ -410,6 +434,27 @@ class _Run:
             filled.pop("result", None)
         return filled
 
+    def _map_number(self, field: str) -> int | float | None:
+        """A Map's MaxConcurrency or ToleratedFailure*: a number, or a JSONata expression of the input."""
+        from . import sfn_jsonata
+
+        value = self.state.get(field)
+        if isinstance(value, str) and value.startswith("{%") and value.endswith("%}"):
+            value = sfn_jsonata.evaluate(value[2:-2].strip(), {"states": {"input": self.input_value}}, field)
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def _exceeds_tolerated_failures(self, result: Any) -> bool:
+        """``stateConfiguration.mapIterationFailureCount`` against the Map's ToleratedFailureCount or
+        ToleratedFailurePercentage (recorded on AWS: a Map that sets neither is not checked)."""
+        failures = self.map_failures
+        count, percentage = self._map_number("ToleratedFailureCount"), self._map_number("ToleratedFailurePercentage")
+        if not failures or (count is None and percentage is None):
+            return False
+        within_count = count is not None and failures <= count
+        items = len(result) if isinstance(result, list) else 0
+        within_percentage = percentage is not None and items and failures * 100 / items <= percentage
+        return not (within_count or within_percentage)
+
     def _map_steps(self, recorded: dict[str, Any], succeeded: bool) -> dict[str, Any]:
         """A Map's inspection data, as recorded on AWS: the input (after InputPath and ItemsPath
         in JSONPath), MaxConcurrency (0 when not set) and the tolerated failures it declares."""
@@ -426,12 +471,12 @@ class _Run:
                 result = recorded.get("result")
                 shown["afterResultSelector"] = recorded.get("afterResultSelector", result)
                 shown["afterResultPath"] = recorded.get("afterResultPath", shown["afterResultSelector"])
-        concurrency = self.state.get("MaxConcurrency", 0)
-        shown["maxConcurrency"] = concurrency if isinstance(concurrency, int) else 0
-        for field, key in (("ToleratedFailureCount", "toleratedFailureCount"),
-                           ("ToleratedFailurePercentage", "toleratedFailurePercentage")):
-            if isinstance(self.state.get(field), (int, float)):
-                shown[key] = self.state[field]
+        shown["maxConcurrency"] = int(self._map_number("MaxConcurrency") or 0)
+        count, percentage = self._map_number("ToleratedFailureCount"), self._map_number("ToleratedFailurePercentage")
+        if count is not None:
+            shown["toleratedFailureCount"] = int(count)
+        if percentage is not None:
+            shown["toleratedFailurePercentage"] = float(percentage)
         return shown
 
     def _next_state(self, env) -> str | None:
@@ -469,6 +514,8 @@ class _Run:
         def eval_execution(env) -> None:
             eval_mocked_response(env=env, mocked_response=mock)
             env.inspection_data["result"] = json.dumps(env.stack[-1])  # where the later steps start
+            if self.state["Type"] == "Map" and self._exceeds_tolerated_failures(env.stack[-1]):
+                raise _threshold_exceeded(env)
 
         state._eval_execution = eval_execution
         self.mock = None  # the branches' Tasks are not mocked: they do not run
@@ -598,3 +645,23 @@ def _merge(into: dict, values: dict) -> None:
             _merge(into[key], value)
         else:
             into[key] = value
+
+
+def _threshold_exceeded(env):
+    """The error a Map fails with when more iterations failed than it tolerates."""
+    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    error_name = StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold)
+    return FailureEventException(failure_event=FailureEvent(
+        env=env, error_name=error_name, event_type=HistoryEventType.MapRunFailed,
+        event_details=EventDetails(mapRunFailedEventDetails=MapRunFailedEventDetails(
+            error=error_name.error_name, cause="The specified tolerated failure threshold was exceeded"))))
