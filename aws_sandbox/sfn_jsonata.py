@@ -16,7 +16,10 @@ the implementation LocalStack's bridge runs), and does it as AWS does:
 - failures are ``States.QueryEvaluationError`` with AWS's causes, naming the field
   (``Output/result``, ``Assign/x``, ``Arguments/FunctionName``): "returned nothing (undefined)",
   "returned an unsupported result type", "threw an error during evaluation. T1006: ...";
-- each distinct expression is parsed once.
+- each distinct expression is parsed once;
+- a States error inside a Parallel branch or Map iteration (a QueryEvaluationError, most often)
+  fails the state with that error, not with moto's States.Runtime "Custom Error Names MUST NOT
+  begin with the prefix 'States.'".
 
 Variable scope (branches and iterations read outer variables but cannot assign them) is moto's
 ``VariableStore``, which this module reads as it is.
@@ -44,6 +47,7 @@ def install() -> None:
     _patch_expressions()
     _patch_field_names()
     _patch_assign_literals()
+    _patch_branch_error_names()
 
 
 # ----------------------------------------------------------------------------------------
@@ -336,3 +340,33 @@ def _patch_assign_literals() -> None:
         return AssignTemplateValueTerminalLit(value=from_string_literal(ctx.string_literal()))
 
     replace(Preprocessor, "visitAssign_template_value_terminal_string_literal", string_literal)
+
+
+def error_name_of(name: str):
+    """moto's error name for ``name``: a States error (``States.QueryEvaluationError``) or a
+    custom one. moto's ``CustomErrorName`` refuses the ``States.`` prefix with a ValueError."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+
+    if isinstance(name, str) and name.startswith("States."):
+        try:
+            return StatesErrorName.from_name(name)
+        except ValueError:
+            pass
+    return CustomErrorName(name)
+
+
+def _patch_branch_error_names() -> None:
+    """A Parallel branch or Map iteration that failed with a States error (a JSONata
+    ``States.QueryEvaluationError``, ``States.TaskFailed``, ``States.Timeout``...) made its state
+    fail with ``States.Runtime`` "Custom Error Names MUST NOT begin with the prefix 'States.'":
+    moto re-raised the branch's error through ``CustomErrorName``. AWS fails the state with the
+    branch's own error, which its Retry and Catch can then match."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import iteration_worker
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
+
+    def custom_error_name(error_name: str):  # moto passes it by keyword
+        return error_name_of(error_name)
+
+    for module in (iteration_worker, branches_decl):
+        replace(module, "CustomErrorName", custom_error_name)

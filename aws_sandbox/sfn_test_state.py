@@ -182,17 +182,11 @@ def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
 def install() -> None:
     """A mocked ``errorOutput`` may name a States error (``States.TaskFailed``): moto's mock
     evaluation accepted only custom names and failed with States.Runtime."""
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import mock_eval_utils
 
-    def error_name(name: str):
-        try:
-            return StatesErrorName.from_name(name) if name.startswith("States.") else CustomErrorName(name)
-        except ValueError:
-            return CustomErrorName(name)
+    from .sfn_jsonata import error_name_of
 
-    replace(mock_eval_utils, "CustomErrorName", error_name)
+    replace(mock_eval_utils, "CustomErrorName", error_name_of)
     # moto's TestState parser names the state it parses from this class attribute.
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
     from moto.stepfunctions.parser.asl.parse.test_state import asl_parser

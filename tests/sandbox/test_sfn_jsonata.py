@@ -74,3 +74,25 @@ def test_eval_is_not_available_and_errors_name_the_field(aws, workflow_role):
     answer = run_output(aws, {"value": "{% $eval('1 + 1') %}"})
     assert answer["status"] == "FAILED" and answer["error"] == "States.QueryEvaluationError"
     assert "specified for the field 'Output/value' threw an error during evaluation. T1006" in answer["cause"]
+
+
+def test_a_branch_or_iteration_error_keeps_its_name(aws, workflow_role):
+    """A States error inside a Parallel branch or Map iteration fails the state with that error,
+    which its Catch can name (moto turned it into States.Runtime "Custom Error Names MUST NOT ...")."""
+    inner = {"StartAt": "Read", "States": {"Read": {"Type": "Pass", "Output": "{% $states.input.nothing %}",
+                                                    "End": True}}}
+    catch = [{"ErrorEquals": ["States.QueryEvaluationError"], "Next": "Caught"}]
+    sfn = aws("stepfunctions")
+    for state in ({"Type": "Parallel", "Branches": [inner], "Catch": catch, "End": True},
+                  {"Type": "Map", "Items": "{% [1, 2] %}", "ItemProcessor": inner, "Catch": catch, "End": True}):
+        definition = {"QueryLanguage": "JSONata", "StartAt": "Fan", "States": {
+            "Fan": state, "Caught": {"Type": "Pass", "Output": "{% $states.input.Error %}", "End": True}}}
+        arn = sfn.create_state_machine(name=f"jsonata-{uuid.uuid4().hex[:10]}", definition=json.dumps(definition),
+                                       roleArn=ROLE)["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+        deadline = time.monotonic() + 20
+        while (answer := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert answer["status"] == "SUCCEEDED", (state["Type"], answer.get("cause"))
+        assert json.loads(answer["output"]) == "States.QueryEvaluationError", state["Type"]
