@@ -75,9 +75,10 @@ def install_deferred() -> None:
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, stepfunctions
+        from . import apigateway, sfn_logging, stepfunctions
 
         stepfunctions.install(_port)
+        sfn_logging.install()  # executions of machines with a loggingConfiguration write their log
         # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
         apigateway.install()
         _deferred_done.set()
