@@ -16,6 +16,8 @@ _EXPORTS: dict[str, str] = {
     "ensure_orders_api": "apigateway",
     "invoke_url": "apigateway",
     "orders_api_methods": "apigateway",
+    "ensure_api_key": "apikeys",
+    "ensure_usage_plan": "apikeys",
     "account_id": "backend",
     "arn": "backend",
     "client": "backend",
@@ -24,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "tags": "backend",
     "delete_everything": "cleanup",
     "LabConfigError": "config",
+    "ci_mode": "config",
     "Names": "config",
     "names": "config",
     "settings": "config",
@@ -64,6 +67,21 @@ _EXPORTS: dict[str, str] = {
     "run_and_wait": "stepfunctions",
     "wait_for_execution": "stepfunctions",
     "workflow_substitutions": "stepfunctions",
+    "QUOTE_MODEL": "quotes",
+    "QuoteService": "quotes",
+    "cost_per_million_quotes": "quotes",
+    "ensure_quote_service": "quotes",
+    "execution_log": "quotes",
+    "logging_configuration": "quotes",
+    "metering_records": "quotes",
+    "plot_usage": "quotes",
+    "quote_api_methods": "quotes",
+    "request_id_of": "quotes",
+    "sample_requests": "quotes",
+    "state_transitions": "quotes",
+    "time_express": "quotes",
+    "time_standard": "quotes",
+    "usage_report": "quotes",
     "Workshop": "workshop",
     "ensure_workshop": "workshop",
 }
@@ -86,9 +104,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .apigateway import ORDER_MODEL, ensure_orders_api, invoke_url, orders_api_methods  # noqa: F401
+    from .apikeys import ensure_api_key, ensure_usage_plan  # noqa: F401
     from .backend import account_id, arn, client, describe_backend, endpoint_url, tags  # noqa: F401
     from .cleanup import delete_everything  # noqa: F401
-    from .config import LabConfigError, Names, names, settings  # noqa: F401
+    from .config import LabConfigError, Names, ci_mode, names, settings  # noqa: F401
     from .diagram import draw_workflow  # noqa: F401
     from .forms import OrderForm, OrderPlaced  # noqa: F401
     from .dynamodb import PRODUCTS, create_table_request, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items, seed_products, to_dynamodb, workshop_table_keys  # noqa: F401
@@ -96,4 +115,5 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
     from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
     from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
+    from .quotes import QUOTE_MODEL, QuoteService, cost_per_million_quotes, ensure_quote_service, execution_log, logging_configuration, metering_records, plot_usage, quote_api_methods, request_id_of, sample_requests, state_transitions, time_express, time_standard, usage_report  # noqa: F401
     from .workshop import Workshop, ensure_workshop  # noqa: F401

@@ -103,6 +103,39 @@ class Names:
     def api(self) -> str:
         return f"{self.prefix}-orders-api"
 
+    # Notebook 08: the synchronous quote service (Express), its metering and its log.
+    @property
+    def shipping_service(self) -> str:
+        return f"{self.prefix}-shipping-service"
+
+    @property
+    def metering_table(self) -> str:
+        return f"{self.prefix}-metering"
+
+    @property
+    def quote_workflow(self) -> str:
+        return f"{self.prefix}-quote-workflow"
+
+    @property
+    def quote_standard_workflow(self) -> str:
+        return f"{self.prefix}-quote-workflow-standard"
+
+    @property
+    def quote_log_group(self) -> str:
+        return f"/aws/vendedlogs/states/{self.prefix}-quote-workflow"
+
+    @property
+    def quote_states_role(self) -> str:
+        return f"{self.prefix}-quote-states-role"
+
+    @property
+    def quote_apigateway_role(self) -> str:
+        return f"{self.prefix}-quote-apigateway-role"
+
+    @property
+    def quotes_api(self) -> str:
+        return f"{self.prefix}-quotes-api"
+
 
 def names() -> Names:
     """The names of this learner's resources.
@@ -111,3 +144,11 @@ def names() -> Names:
     'apicomp-orders'
     """
     return Names(settings().prefix)
+
+
+def ci_mode() -> bool:
+    """True when ``LAB_CI`` is set (nbval in ``make test``): notebooks shrink their loads.
+
+    >>> calls = 20 if lab.ci_mode() else 200
+    """
+    return os.environ.get("LAB_CI", "").strip() not in ("", "0")
