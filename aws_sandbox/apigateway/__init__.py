@@ -8,7 +8,8 @@ from __future__ import annotations
 
 
 def install() -> None:
-    from . import deployments, sfn_invoke
+    from . import deployments, sfn_invoke, usage
 
     deployments.install()
     sfn_invoke.install()
+    usage.install()  # GetUsage / UpdateUsage

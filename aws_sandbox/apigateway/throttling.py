@@ -84,6 +84,16 @@ class Limiter:
             counter.used += 1
             return True
 
+    def set_quota_used(self, key: tuple, used: int, period: str) -> None:
+        """Set how much of quota ``key`` this period has used (UpdateUsage: ``limit - remaining``;
+        negative when more than the limit was granted)."""
+        start = period_start(period, self.clock())
+        with self._lock:
+            counter = self._quotas.get(key)
+            if counter is None or counter.period_start != start:
+                counter = self._quotas[key] = QuotaCounter(period_start=start, first_period=counter is None)
+            counter.used = used
+
     def reset(self) -> None:
         with self._lock:
             self._buckets.clear()
