@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 from .backend import client
 from .config import Names, names
 from .apigateway import find_rest_api
+from .catalog import delete_catalog_api
 from .quotes import delete_quote_service
 from .stepfunctions import find_state_machine
 
@@ -35,6 +36,7 @@ def delete_everything(prefix: str | None = None) -> list[str]:
     n = Names(prefix) if prefix else names()
     deleted: list[str] = []
     delete_quote_service(n, lambda what, call: _delete(what, call, deleted))  # notebook 08
+    delete_catalog_api(n, lambda what, call: _delete(what, call, deleted))  # notebook 10
     api_id = find_rest_api(n.api)
     if api_id:
         _delete(f"api {n.api}", lambda: client("apigateway").delete_rest_api(restApiId=api_id), deleted)

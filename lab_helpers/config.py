@@ -136,6 +136,19 @@ class Names:
     def quotes_api(self) -> str:
         return f"{self.prefix}-quotes-api"
 
+    # Notebook 10: the catalogue behind Lambda proxy integrations, with keys and usage plans.
+    @property
+    def products_service(self) -> str:
+        return f"{self.prefix}-products-service"
+
+    @property
+    def proxy_echo(self) -> str:
+        return f"{self.prefix}-proxy-echo"
+
+    @property
+    def catalog_api(self) -> str:
+        return f"{self.prefix}-catalog-api"
+
 
 def names() -> Names:
     """The names of this learner's resources.

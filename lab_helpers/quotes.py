@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import apigateway
 from .apigateway import Method, Response
-from .apikeys import ensure_api_key, ensure_usage_plan
+from .apikeys import delete_usage_plan_and_keys, ensure_api_key, ensure_usage_plan
 from .backend import arn, client, tags
 from .config import names
 from .dynamodb import ensure_table, from_dynamodb
@@ -391,16 +391,7 @@ def delete_quote_service(prefix_names: Any, delete: Any) -> None:
         machine_arn = find_state_machine(machine)
         if machine_arn:
             delete(f"state machine {machine}", lambda a=machine_arn: sfn.delete_state_machine(stateMachineArn=a))
-    for page in apigw.get_paginator("get_usage_plans").paginate():
-        for plan in page["items"]:
-            if plan["name"] == f"{n.prefix}-quotes-plan":
-                for key in apigw.get_usage_plan_keys(usagePlanId=plan["id"]).get("items", []):
-                    apigw.delete_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])
-                delete(f"usage plan {plan['name']}", lambda p=plan["id"]: apigw.delete_usage_plan(usagePlanId=p))
-    for consumer in CONSUMERS:
-        for key in apigw.get_api_keys(nameQuery=f"{n.prefix}-{consumer}").get("items", []):
-            if key["name"] == f"{n.prefix}-{consumer}":
-                delete(f"api key {key['name']}", lambda k=key["id"]: apigw.delete_api_key(apiKey=k))
+    delete_usage_plan_and_keys(f"{n.prefix}-quotes-plan", [f"{n.prefix}-{c}" for c in CONSUMERS], delete)
     delete(f"function {n.shipping_service}", lambda: client("lambda").delete_function(FunctionName=n.shipping_service))
     delete(f"table {n.metering_table}", lambda: client("dynamodb").delete_table(TableName=n.metering_table))
     delete(f"log group {n.quote_log_group}", lambda: logs.delete_log_group(logGroupName=n.quote_log_group))
