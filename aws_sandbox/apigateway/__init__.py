@@ -8,8 +8,9 @@ from __future__ import annotations
 
 
 def install() -> None:
-    from . import deployments, sfn_invoke, usage
+    from . import deployments, patching, sfn_invoke, usage
 
     deployments.install()
     sfn_invoke.install()
     usage.install()  # GetUsage / UpdateUsage
+    patching.install()  # UpdateMethod / UpdateIntegration

@@ -75,17 +75,17 @@ def usage(plan: Any, key_ids: list[str], start: dt.date, end: dt.date) -> dict[s
 
 
 def _dates(query: dict[str, list[str]]) -> tuple[dt.date, dt.date]:
-    from moto.apigateway.exceptions import BadRequestException
+    from .patching import bad_request
 
     try:
         start = dt.date.fromisoformat(query["startDate"][0])
         end = dt.date.fromisoformat(query["endDate"][0])
     except (KeyError, IndexError, ValueError):
-        raise BadRequestException("Invalid start date or end date: use yyyy-MM-dd") from None
+        raise bad_request("Invalid start date or end date: use yyyy-MM-dd") from None
     if end < start:
-        raise BadRequestException("The end date must not be before the start date")
+        raise bad_request("The end date must not be before the start date")
     if (end - start).days >= MAX_DAYS:
-        raise BadRequestException(f"The time range must not exceed {MAX_DAYS} days")
+        raise bad_request(f"The time range must not exceed {MAX_DAYS} days")
     return start, end
 
 
@@ -107,26 +107,25 @@ def update_usage_response(self: Any) -> str:
     quota in the current period (the data plane's counter follows)."""
     import time
 
-    from moto.apigateway.exceptions import BadRequestException, NotFoundException
-
     from . import dataplane
+    from .patching import bad_request, not_found
 
     parts = self.path.split("/")
     plan_id, key_id = parts[2], parts[4]
     plan = self.backend.get_usage_plan(plan_id)
     if key_id not in {key.id for key in self.backend.get_usage_plan_keys(plan_id)}:
-        raise NotFoundException("Invalid API Key identifier specified")
+        raise not_found("Invalid API Key identifier specified")
     quota = plan.quota or {}
     if "limit" not in quota:
-        raise BadRequestException("The usage plan has no quota")
+        raise bad_request("The usage plan has no quota")
     operations = json.loads(self.body or "{}").get("patchOperations") or []
     for operation in operations:
         if operation.get("op") != "replace" or operation.get("path") != "/remaining":
-            raise BadRequestException(f"Invalid patch path {operation.get('path')!r}")
+            raise bad_request(f"Invalid patch path {operation.get('path')!r}")
         try:
             remaining = int(operation["value"])
         except (KeyError, TypeError, ValueError):
-            raise BadRequestException("Invalid value for /remaining") from None
+            raise bad_request("Invalid value for /remaining") from None
         now = time.time()
         limit, period = int(quota["limit"]), str(quota.get("period", "DAY")).upper()
         today = dt.date.fromisoformat(_day(now))
