@@ -75,10 +75,11 @@ def install_deferred() -> None:
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, sfn_logging, stepfunctions
+        from . import apigateway, sfn_callbacks, sfn_logging, stepfunctions
 
         stepfunctions.install(_port)
         sfn_logging.install()  # executions of machines with a loggingConfiguration write their log
+        sfn_callbacks.install()  # .waitForTaskToken: heartbeat timeouts, SendTaskFailure's cause
         # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
         apigateway.install()
         _deferred_done.set()
