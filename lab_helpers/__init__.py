@@ -19,6 +19,11 @@ _EXPORTS: dict[str, str] = {
     "ensure_api_key": "apikeys",
     "ensure_usage_plan": "apikeys",
     "account_id": "backend",
+    "ApiWorkflows": "callbacks",
+    "approvals_api_methods": "callbacks",
+    "ensure_api_workflows": "callbacks",
+    "execute_api_endpoint": "callbacks",
+    "wait_for_approval_request": "callbacks",
     "CatalogApi": "catalog",
     "ensure_catalog_api": "catalog",
     "put_proxy_method": "catalog",
@@ -125,6 +130,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
     from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
     from .quotes import QUOTE_MODEL, QuoteService, cost_per_million_quotes, ensure_quote_service, execution_log, logging_configuration, metering_records, plot_usage, quote_api_methods, request_id_of, sample_requests, state_transitions, time_express, time_standard, usage_report  # noqa: F401
+    from .callbacks import ApiWorkflows, approvals_api_methods, ensure_api_workflows, execute_api_endpoint, wait_for_approval_request  # noqa: F401
     from .catalog import CatalogApi, ensure_catalog_api, put_proxy_method, usage_table  # noqa: F401
     from .traffic import concurrent_calls, paced_calls, per_interval, plot_throttling, token_bucket  # noqa: F401
     from .workshop import Workshop, ensure_workshop  # noqa: F401

@@ -149,6 +149,27 @@ class Names:
     def catalog_api(self) -> str:
         return f"{self.prefix}-catalog-api"
 
+    # Notebook 09: workflows that call APIs, and wait for a person through one.
+    @property
+    def api_client_workflow(self) -> str:
+        return f"{self.prefix}-api-client-workflow"
+
+    @property
+    def approval_workflow(self) -> str:
+        return f"{self.prefix}-approval-workflow"
+
+    @property
+    def approvals_table(self) -> str:
+        return f"{self.prefix}-approvals"
+
+    @property
+    def approvals_api(self) -> str:
+        return f"{self.prefix}-approvals-api"
+
+    @property
+    def approvals_apigateway_role(self) -> str:
+        return f"{self.prefix}-approvals-apigateway-role"
+
 
 def names() -> Names:
     """The names of this learner's resources.
