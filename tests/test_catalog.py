@@ -42,8 +42,12 @@ def test_a_burst_beyond_the_bucket_is_throttled_and_not_counted(catalog):
     before = lab.usage_table(catalog).set_index("plan").loc["basic", "used"]
     calls = lab.concurrent_calls(f"{catalog.url}/products", headers=catalog.headers("basic"), count=30, workers=6)
     passed = int((calls["status"] == 200).sum())
-    assert 1 <= passed < 30 and set(calls["status"]) == {200, 429}
-    assert set(calls.loc[calls["status"] == 429, "error_type"]) == {"TooManyRequestsException"}
+    elapsed = calls["t"].max()
+    assert set(calls["status"]) <= {200, 429} and passed >= 1
+    assert passed <= 5 + 10 * (elapsed + 0.5)  # burst + rate x time, however fast the requests went
+    if elapsed < 2:  # 30 requests in under 2 s is above 10/s with a burst of 5: some must be refused
+        assert 429 in set(calls["status"])
+    assert set(calls.loc[calls["status"] == 429, "error_type"]) <= {"TooManyRequestsException"}
     after = lab.usage_table(catalog).set_index("plan").loc["basic", "used"]
     assert after - before == passed  # GetUsage counts what got through
 

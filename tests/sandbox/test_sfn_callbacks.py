@@ -84,9 +84,9 @@ def test_send_task_failure_error_and_cause_reach_the_catch(aws, machine):
 
 
 def test_heartbeats_keep_the_task_alive_and_missing_ones_time_it_out(aws, machine):
-    execution, token = start(aws, machine, heartbeat=1, timeout=60)
+    execution, token = start(aws, machine, heartbeat=2, timeout=60)
     sfn = aws("stepfunctions")
-    for _ in range(3):  # 1.5 s in all: longer than one heartbeat period
+    for _ in range(5):  # 2.5 s in all, longer than one heartbeat period; each gap a quarter of it
         time.sleep(0.5)
         sfn.send_task_heartbeat(taskToken=token)
     assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
