@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .patching import replace
+
 _installed = False
 
 
@@ -50,14 +52,14 @@ def install() -> None:
             event_details=EventDetails(taskTimedOutEventDetails=TaskTimedOutEventDetails(
                 error=StatesErrorNameType.StatesHeartbeatTimeout.to_name())))
 
-    callback_from_error = StateTaskServiceCallback._from_error
+    callback_from_error = StateTaskServiceCallback._from_error  # moto's (failure outcomes, then the rest)
 
     def from_error(self: Any, env: Any, ex: Exception) -> FailureEvent:
         if isinstance(ex, HeartbeatTimeoutError):
             return heartbeat_timed_out(env)
         return callback_from_error(self, env, ex)
 
-    StateTaskServiceCallback._from_error = from_error
+    replace(StateTaskServiceCallback, "_from_error", from_error)
 
     def wait_with_heartbeat(self: Any, env: Any, callback_endpoint: Any, heartbeat_endpoint: Any) -> Any:
         # moto's loop, but the outcome is looked at before each wait, not only after a heartbeat.
@@ -69,7 +71,7 @@ def install() -> None:
                 outcome = HeartbeatTimedOut()
         return outcome
 
-    StateTaskServiceCallback._wait_for_task_token_heartbeat = wait_with_heartbeat
+    replace(StateTaskServiceCallback, "_wait_for_task_token_heartbeat", wait_with_heartbeat)
 
     api_gateway_from_error = StateTaskServiceApiGateway._from_error  # the sandbox's ApiGateway.<status>
 
@@ -78,7 +80,7 @@ def install() -> None:
             return from_error(self, env, ex)
         return api_gateway_from_error(self, env, ex)
 
-    StateTaskServiceApiGateway._from_error = api_gateway_or_callback
+    replace(StateTaskServiceApiGateway, "_from_error", api_gateway_or_callback)
 
     def send_task_failure(self: Any) -> Any:
         from moto.core.responses import EmptyResult
@@ -87,5 +89,5 @@ def install() -> None:
             self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause"))
         return EmptyResult()
 
-    StepFunctionResponse.send_task_failure = send_task_failure
+    replace(StepFunctionResponse, "send_task_failure", send_task_failure)
     _installed = True

@@ -28,6 +28,8 @@ import threading
 import uuid
 from typing import Any
 
+from .patching import replace
+
 _installed = False
 _lock = threading.Lock()  # moto's log streams are not thread safe; Parallel branches log at once
 
@@ -104,5 +106,5 @@ def install() -> None:
                 self._cloud_watch_logging_session = AwsFormatSession(
                     self.exec_arn, configuration, self.state_machine.name, self.start_date)
 
-        Execution.__init__ = __init__
+        replace(Execution, "__init__", __init__)
         _installed = True

@@ -8,7 +8,7 @@ aws_sandbox`` stay fast: boto3, pandas and matplotlib load when a helper needs t
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 # name -> the module (in this package) that defines it
 _EXPORTS: dict[str, str] = {
@@ -115,22 +115,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
-    from .apigateway import ORDER_MODEL, ensure_orders_api, invoke_url, orders_api_methods  # noqa: F401
-    from .apikeys import ensure_api_key, ensure_usage_plan  # noqa: F401
-    from .backend import account_id, arn, client, describe_backend, endpoint_url, tags  # noqa: F401
-    from .cleanup import delete_everything  # noqa: F401
-    from .config import LabConfigError, Names, ci_mode, names, settings  # noqa: F401
-    from .diagram import draw_workflow  # noqa: F401
-    from .forms import OrderForm, OrderPlaced  # noqa: F401
-    from .dynamodb import PRODUCTS, create_table_request, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items, seed_products, to_dynamodb, workshop_table_keys  # noqa: F401
-    from .httpclient import HttpResult, get, post_json  # noqa: F401
-    from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
-    from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
-    from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
-    from .quotes import QUOTE_MODEL, QuoteService, cost_per_million_quotes, ensure_quote_service, execution_log, logging_configuration, metering_records, plot_usage, quote_api_methods, request_id_of, sample_requests, state_transitions, time_express, time_standard, usage_report  # noqa: F401
-    from .callbacks import ApiWorkflows, approvals_api_methods, ensure_api_workflows, execute_api_endpoint, wait_for_approval_request  # noqa: F401
-    from .catalog import CatalogApi, ensure_catalog_api, put_proxy_method, usage_table  # noqa: F401
-    from .traffic import concurrent_calls, paced_calls, per_interval, plot_throttling, token_bucket  # noqa: F401
-    from .workshop import Workshop, ensure_workshop  # noqa: F401

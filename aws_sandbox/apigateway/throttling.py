@@ -12,7 +12,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 Clock = Callable[[], float]  # seconds since the epoch
 
@@ -42,7 +42,7 @@ class QuotaCounter:
 
 def period_start(period: str, now: float) -> float:
     """Start (epoch seconds, UTC) of the DAY/WEEK/MONTH holding ``now``."""
-    day = dt.datetime.fromtimestamp(now, dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = dt.datetime.fromtimestamp(now, dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "WEEK":
         day -= dt.timedelta(days=day.weekday())
     elif period == "MONTH":
@@ -83,16 +83,6 @@ class Limiter:
                 return False
             counter.used += 1
             return True
-
-    def set_quota_used(self, key: tuple, used: int, period: str) -> None:
-        """Set how much of quota ``key`` this period has used (UpdateUsage: ``limit - remaining``;
-        negative when more than the limit was granted)."""
-        start = period_start(period, self.clock())
-        with self._lock:
-            counter = self._quotas.get(key)
-            if counter is None or counter.period_start != start:
-                counter = self._quotas[key] = QuotaCounter(period_start=start, first_period=counter is None)
-            counter.used = used
 
     def reset(self) -> None:
         with self._lock:

@@ -6,7 +6,8 @@ on AWS). ``GetUsage`` (``GET /usageplans/{id}/usage?startDate&endDate[&keyId]``)
 of the plan, one ``[used, remaining]`` pair per UTC day of the range; ``remaining`` is what the
 plan's quota had left at the end of that day (0 for a plan without a quota). ``UpdateUsage``
 (``PATCH /usageplans/{id}/keys/{keyId}/usage``, ``replace /remaining``) sets what is left of the
-key's quota in the current period, as AWS's "grant a temporary extension" does.
+key's quota in the current period, as AWS's "grant a temporary extension" does: the difference
+is kept as a credit that the data plane's quota check adds to the plan's limit (``credit``).
 """
 from __future__ import annotations
 
@@ -33,6 +34,13 @@ def record(plan_id: str, key_id: str, epoch_seconds: float) -> None:
     with _lock:
         days = _used[(plan_id, key_id)]
         days[day] = days.get(day, 0) + 1
+
+
+def credit(plan_id: str, key_id: str, period: str, epoch_seconds: float) -> int:
+    """Requests UpdateUsage granted (or took away) on top of the plan's quota in this period."""
+    first = _period_start(period, dt.date.fromisoformat(_day(epoch_seconds)))
+    with _lock:
+        return _credit.get((plan_id, key_id, first.isoformat()), 0)
 
 
 def reset() -> None:
@@ -75,7 +83,7 @@ def usage(plan: Any, key_ids: list[str], start: dt.date, end: dt.date) -> dict[s
 
 
 def _dates(query: dict[str, list[str]]) -> tuple[dt.date, dt.date]:
-    from .patching import bad_request
+    from .patch_operations import bad_request
 
     try:
         start = dt.date.fromisoformat(query["startDate"][0])
@@ -107,8 +115,7 @@ def update_usage_response(self: Any) -> str:
     quota in the current period (the data plane's counter follows)."""
     import time
 
-    from . import dataplane
-    from .patching import bad_request, not_found
+    from .patch_operations import bad_request, not_found
 
     parts = self.path.split("/")
     plan_id, key_id = parts[2], parts[4]
@@ -135,7 +142,6 @@ def update_usage_response(self: Any) -> str:
             in_period = sum(n for d, n in days.items() if first.isoformat() <= d <= today.isoformat())
             # left = limit + credit - used: the credit that makes what is left ``remaining``
             _credit[(plan_id, key_id, first.isoformat())] = remaining + in_period - limit
-        dataplane.limiter.set_quota_used(("quota", plan_id, key_id), limit - remaining, period)
     today = dt.date.fromisoformat(_day(time.time()))
     return json.dumps({"usagePlanId": plan_id, "startDate": today.isoformat(), "endDate": today.isoformat(),
                        "values": usage(plan, [key_id], today, today)})
@@ -152,6 +158,7 @@ def install() -> None:
     from moto.apigateway import urls
     from moto.apigateway.responses import APIGatewayResponse
 
+    # moto has neither operation: its routes and response methods are added, not replaced.
     urls.url_paths["{0}/usageplans/(?P<usage_plan_id>[^/]+)/usage$"] = APIGatewayResponse.dispatch
     urls.url_paths["{0}/usageplans/(?P<usage_plan_id>[^/]+)/keys/(?P<api_key_id>[^/]+)/usage$"] = \
         APIGatewayResponse.dispatch

@@ -1,4 +1,4 @@
-"""UpdateMethod and UpdateIntegration (PATCH), which moto 5.2.5 does not serve (it answers 500).
+"""UpdateMethod and UpdateIntegration (PATCH operations), which moto 5.2.5 does not serve (it answers 500).
 
 UpdateMethod follows what AWS answers (LocalStack's AWS-recorded ``test_update_method`` and
 ``test_update_method_validation``, copied to ``tests/conformance/apigw_patch_cases.json``):
@@ -151,6 +151,7 @@ def install() -> None:
         return
     from moto.apigateway.responses import APIGatewayResponse
 
+    # moto has neither (its dispatcher answers 500 "not implemented"): added, not replaced.
     APIGatewayResponse.update_method = update_method_response
     APIGatewayResponse.update_integration = update_integration_response
     _installed = True
