@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "wait_for_approval_request": "callbacks",
     "CatalogApi": "catalog",
     "ensure_catalog_api": "catalog",
+    "ensure_products_http_api": "catalog",
     "put_proxy_method": "catalog",
     "usage_table": "catalog",
     "arn": "backend",

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from . import apigateway
 from .apikeys import delete_usage_plan_and_keys, ensure_api_key, ensure_usage_plan
-from .backend import arn, client
+from .backend import arn, client, tags
 from .config import names, settings
 from .lambdas import ensure_function
 
@@ -107,10 +107,43 @@ def ensure_catalog_api(lambda_role_arn: str) -> CatalogApi:
     return catalog
 
 
+def ensure_products_http_api() -> dict[str, str]:
+    """The same GET /products as an HTTP API (API Gateway v2): one Lambda proxy integration with
+    payload format 2.0, two routes, a ``prod`` stage that deploys itself. Returns its id and URL.
+
+    >>> lab.ensure_products_http_api()["url"]
+    'http://127.0.0.1:4599/_aws/execute-api/<api id>/prod'
+    """
+    n = names()
+    v2 = client("apigatewayv2")
+    api = next((a for page in v2.get_paginator("get_apis").paginate() for a in page["Items"]
+                if a["Name"] == n.catalog_http_api), None)
+    if api is None:
+        api = v2.create_api(Name=n.catalog_http_api, ProtocolType="HTTP", Tags=tags())
+    api_id = api["ApiId"]
+    function = client("lambda").get_function_configuration(FunctionName=n.products_service)
+    integrations = v2.get_integrations(ApiId=api_id)["Items"]
+    if integrations:
+        integration_id = integrations[0]["IntegrationId"]
+        v2.update_integration(ApiId=api_id, IntegrationId=integration_id, IntegrationUri=function["FunctionArn"],
+                              PayloadFormatVersion="2.0")
+    else:
+        integration_id = v2.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", PayloadFormatVersion="2.0",
+                                               IntegrationUri=function["FunctionArn"])["IntegrationId"]
+    routes = {r["RouteKey"] for r in v2.get_routes(ApiId=api_id)["Items"]}
+    for key in ("GET /products", "GET /products/{productId}"):
+        if key not in routes:
+            v2.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integration_id}")
+    if STAGE not in {s["StageName"] for s in v2.get_stages(ApiId=api_id)["Items"]}:
+        v2.create_stage(ApiId=api_id, StageName=STAGE, AutoDeploy=True)
+    allow_api_gateway(n.products_service, api_id)
+    return {"id": api_id, "url": apigateway.invoke_url(api_id, STAGE)}
+
+
 def usage_table(catalog: CatalogApi, days: int = 1) -> pd.DataFrame:
     """GetUsage for each plan's key over the last ``days`` UTC days: used and remaining per day."""
     apigw = client("apigateway")
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     start = today - dt.timedelta(days=days - 1)
     rows = []
     for plan, plan_id in catalog.plan_ids.items():
@@ -130,5 +163,10 @@ def delete_catalog_api(prefix_names: Any, delete: Any) -> None:
         delete(f"api {n.catalog_api}", lambda: client("apigateway").delete_rest_api(restApiId=api_id))
     for plan in PLANS:
         delete_usage_plan_and_keys(f"{n.prefix}-catalog-{plan}", [f"{n.prefix}-catalog-{plan}"], delete)
+    v2 = client("apigatewayv2")
+    for page in v2.get_paginator("get_apis").paginate():
+        for http_api in page["Items"]:
+            if http_api["Name"] == n.catalog_http_api:
+                delete(f"http api {n.catalog_http_api}", lambda a=http_api["ApiId"]: v2.delete_api(ApiId=a))
     for function in (n.products_service, n.proxy_echo):
         delete(f"function {function}", lambda f=function: client("lambda").delete_function(FunctionName=f))

@@ -149,6 +149,10 @@ class Names:
     def catalog_api(self) -> str:
         return f"{self.prefix}-catalog-api"
 
+    @property
+    def catalog_http_api(self) -> str:
+        return f"{self.prefix}-catalog-http-api"
+
     # Notebook 09: workflows that call APIs, and wait for a person through one.
     @property
     def api_client_workflow(self) -> str:

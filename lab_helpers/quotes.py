@@ -60,7 +60,7 @@ START_QUOTE_TEMPLATE = r"""{
   "stateMachineArn": "%(state_machine_arn)s",
   "name": "$context.requestId",
   "input": "{\"request\": $util.escapeJavaScript($input.json('$'))%(unescape)s, \"consumer\": \"$context.identity.apiKeyId\", \"requestId\": \"$context.requestId\", \"requestBytes\": $input.body.length()}"
-}"""
+}"""  # noqa: E501 (a JSON string cannot be broken across lines)
 
 # StartSyncExecution answers HTTP 200 whatever became of the execution: the status is in the body.
 QUOTE_ANSWER_TEMPLATE = """#set($status = $input.path('$.status'))
@@ -78,7 +78,7 @@ $input.path('$.output')
 #set($context.responseOverride.status = 502)
 {"message": "The quote service failed", "error": "$util.escapeJavaScript($error)", "requestId": "$context.requestId"}
 #end
-#end"""
+#end"""  # noqa: E501 (template lines)
 
 START_REFUSED_TEMPLATE = '{"message": "The quote service is misconfigured", "requestId": "$context.requestId"}'
 BACKEND_ERROR_TEMPLATE = '{"message": "The quote service is unavailable, please retry"}'
@@ -357,20 +357,23 @@ def cost_per_million_quotes(*, express_billed_ms: float, standard_transitions: i
     of an Express execution's log at level ALL (a Standard workflow keeps its history without one).
     """
     million = 1_000_000
+    lambda_gb_s = 3 * lambda_ms / 1000 * 0.125
     shared = {
         "API Gateway REST requests": PRICES["rest_api_request"] * million,
         "Lambda: 3 requests": 3 * PRICES["lambda_request"] * million,
-        f"Lambda: 3 x {lambda_ms:.0f} ms at 128 MB": 3 * lambda_ms / 1000 * 0.125 * PRICES["lambda_gb_second"] * million,
+        f"Lambda: 3 x {lambda_ms:.0f} ms at 128 MB": lambda_gb_s * PRICES["lambda_gb_second"] * million,
         "DynamoDB: 2 writes (metering, audit)": 2 * PRICES["dynamodb_write"] * million,
         "DynamoDB: 2 product reads (0.5 RRU each)": 2 * 0.5 * PRICES["dynamodb_read"] * million,
     }
     express = {
         "Step Functions: requests": PRICES["express_request"] * million,
-        "Step Functions: duration (64 MB)": express_billed_ms / 1000 * 64 / 1024 * PRICES["express_gb_second"] * million,
+        "Step Functions: duration (64 MB)":
+            express_billed_ms / 1000 * 64 / 1024 * PRICES["express_gb_second"] * million,
         "CloudWatch Logs (level ALL, with data)": log_bytes_per_call * million / 1e9 * PRICES["logs_gb"],
     }
     standard = {
-        f"Step Functions: {standard_transitions} state transitions": standard_transitions * PRICES["standard_transition"] * million,
+        f"Step Functions: {standard_transitions} state transitions":
+            standard_transitions * PRICES["standard_transition"] * million,
     }
     rows = [{"item": k, "Express $": v, "Standard $": v} for k, v in shared.items()]
     rows += [{"item": k, "Express $": v, "Standard $": 0.0} for k, v in express.items()]

@@ -2,8 +2,8 @@
 
 ``paced_calls`` sends requests one after the other at most ``rate`` per second (never catching up
 on lost time, so it never bursts); ``concurrent_calls`` sends them from several threads as fast as
-they go. Both return one row per request: seconds since the first, status, API Gateway's
-``x-amzn-ErrorType`` and the message.
+they go. Both return one row per request: seconds since the first, status, latency, API
+Gateway's ``x-amzn-ErrorType`` and the message.
 """
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ TIMEOUT_SECONDS = 30
 def _row(session: requests.Session, url: str, headers: dict[str, str], started: float) -> dict[str, Any]:
     sent = time.perf_counter() - started
     response = session.get(url, headers=headers, timeout=TIMEOUT_SECONDS)
+    latency_ms = (time.perf_counter() - started - sent) * 1000
     try:
         message = response.json().get("message") if response.status_code >= 400 else None
     except (ValueError, AttributeError):
         message = None
-    return {"t": sent, "status": response.status_code,
+    return {"t": sent, "status": response.status_code, "latency_ms": latency_ms,
             "error_type": response.headers.get("x-amzn-ErrorType"), "message": message}
 
 

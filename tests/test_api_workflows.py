@@ -70,7 +70,8 @@ def test_an_approval_waits_for_send_task_success(flows):
     sfn = lab.client("stepfunctions")
     assert sfn.describe_execution(executionArn=execution)["status"] == "RUNNING"
     sfn.send_task_success(taskToken=token, output=json.dumps({"by": "test"}))
-    assert lab.wait_for_execution(execution)["output"] == {"orderId": "e2e-approve", "outcome": "approved", "by": "test"}
+    assert lab.wait_for_execution(execution)["output"] == {
+        "orderId": "e2e-approve", "outcome": "approved", "by": "test"}
 
 
 def test_a_refusal_and_a_timeout(flows):

@@ -27,7 +27,8 @@ def test_products_through_a_proxy_integration_need_a_key(catalog):
 
 def test_the_echo_shows_the_proxy_event(catalog):
     event = lab.get(f"{catalog.url}/echo?a=1&a=2", headers={"X-Demo": "v"}).body
-    assert event["queryStringParameters"] == {"a": "2"} and event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
+    assert event["queryStringParameters"] == {"a": "2"}
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
     assert event["requestContext"]["resourcePath"] == "/echo" and event["body"] is None
 
 
@@ -69,9 +70,22 @@ def test_the_token_bucket_model():
         200: {0.0: 1, 0.1: 1}, 429: {0.0: 1, 0.1: 0}}
 
 
+def test_the_same_route_as_an_http_api(catalog):
+    http_api = lab.ensure_products_http_api()
+    again = lab.ensure_products_http_api()
+    assert again == http_api
+    listing = lab.get(f"{http_api['url']}/products")
+    assert listing.status == 200 and listing.body["count"] == 3
+    assert lab.get(f"{http_api['url']}/products/prod-1").body["price"] == "29.99"
+    assert lab.get(f"{http_api['url']}/products/nope").status == 404
+    assert lab.get(f"{http_api['url']}/nothing").status == 404
+
+
 def test_ensure_is_idempotent_and_cleanup_removes_the_catalogue(catalog):
     again = lab.ensure_catalog_api(lab.ensure_workshop(upto=1).roles[f"{PREFIX}-lambda-role"])
     assert (again.api_id, again.plan_ids, again.key_values) == (catalog.api_id, catalog.plan_ids, catalog.key_values)
     deleted = set(lab.delete_everything())
     assert {f"api {PREFIX}-catalog-api", f"usage plan {PREFIX}-catalog-trial", f"api key {PREFIX}-catalog-basic",
-            f"function {PREFIX}-products-service", f"function {PREFIX}-proxy-echo"} <= deleted
+            f"function {PREFIX}-products-service", f"function {PREFIX}-proxy-echo",
+            f"http api {PREFIX}-catalog-http-api"} <= deleted
+

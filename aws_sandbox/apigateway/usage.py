@@ -25,7 +25,7 @@ _lock = threading.Lock()
 
 
 def _day(epoch_seconds: float) -> str:
-    return dt.datetime.fromtimestamp(epoch_seconds, dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(epoch_seconds, dt.UTC).strftime("%Y-%m-%d")
 
 
 def record(plan_id: str, key_id: str, epoch_seconds: float) -> None:

@@ -1,8 +1,10 @@
-"""Products service behind a Lambda proxy integration (AWS_PROXY): GET /products and GET /products/{productId}.
+"""Products service behind a Lambda proxy integration (AWS_PROXY): GET /products, GET /products/{productId}.
 
 With a proxy integration API Gateway hands the function the whole HTTP request as an event and
 expects an HTTP answer back: ``{"statusCode": ..., "headers": {...}, "body": "<text>"}``, with the
-body as a *string*. The catalogue comes from the products table (name in ``PRODUCTS_TABLE``);
+body as a *string*. It serves a REST API (payload format 1.0: ``httpMethod``) and an HTTP API
+(payload format 2.0: ``requestContext.http.method``) alike. The catalogue comes from the products
+table (name in ``PRODUCTS_TABLE``);
 prices are returned as strings with two decimals, as the inventory service does.
 """
 from __future__ import annotations
@@ -35,7 +37,8 @@ def answer(status: int, body: Any) -> dict[str, Any]:
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if event.get("httpMethod") != "GET":
+    method = event.get("httpMethod") or (event.get("requestContext") or {}).get("http", {}).get("method")
+    if method != "GET":
         return answer(405, {"message": "Only GET is supported"})
     product_id = (event.get("pathParameters") or {}).get("productId")
     if product_id is not None:

@@ -43,3 +43,8 @@ def test_one_product_and_an_unknown_one():
 
 def test_other_methods_are_refused():
     assert handler.lambda_handler({"httpMethod": "DELETE"}, None)["statusCode"] == 405
+
+
+def test_the_http_api_event_format_2_0_is_served_too():
+    event = {"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "pathParameters": {"productId": "prod-2"}}
+    assert json.loads(handler.lambda_handler(event, None)["body"])["price"] == "15.50"

@@ -34,8 +34,8 @@ def test_update_method_sequence(aws):
                       "arn:aws:lambda:us-east-1:123456789012:function:myApiAuthorizer/invocations")["id"]
     for step in CASES["update_method"]:
         operations = json.loads(json.dumps(step["patchOperations"]).replace("<authorizer-id:1>", authorizer))
-        got = answer(lambda: apigw.update_method(restApiId=api_id, resourceId=root, httpMethod="ANY",
-                                                 patchOperations=operations))
+        got = answer(lambda operations=operations: apigw.update_method(
+            restApiId=api_id, resourceId=root, httpMethod="ANY", patchOperations=operations))
         expected = json.loads(json.dumps(step["expected"]).replace("<authorizer-id:1>", authorizer))
         assert got == expected, step["name"]
     stored = answer(lambda: apigw.get_method(restApiId=api_id, resourceId=root, httpMethod="ANY"))
@@ -54,7 +54,8 @@ def test_update_method_validation_sequence(aws):
         target = {"restApiId": api_id, "resourceId": root, "httpMethod": "ANY"}
         target.update({"fake-api": {"restApiId": "fake-api"}, "fake-resource": {"resourceId": "fake-resource-id"},
                        "GET": {"httpMethod": "GET"}}.get(step.get("target"), {}))
-        call = lambda: apigw.update_method(patchOperations=step["patchOperations"], **target)  # noqa: E731
+        call = lambda step=step, target=target: apigw.update_method(  # noqa: E731
+            patchOperations=step["patchOperations"], **target)
         if "expected_error" in step:
             with pytest.raises(ClientError) as caught:
                 call()

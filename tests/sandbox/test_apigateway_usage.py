@@ -10,7 +10,7 @@ from tests.sandbox.test_apigateway_limits import _keyed_api
 
 
 def today() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
 
 
 def plan_of(api) -> str:
@@ -35,7 +35,7 @@ def test_each_day_of_the_range_has_an_entry_and_key_id_filters(aws, sandbox):
     other = api.client.create_api_key(name="other-key", enabled=True)
     api.client.create_usage_plan_key(usagePlanId=plan_of(api), keyId=other["id"], keyType="API_KEY")
     call(api, key, 3)
-    yesterday = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).strftime("%Y-%m-%d")
+    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).strftime("%Y-%m-%d")
     usage = api.client.get_usage(usagePlanId=plan_of(api), startDate=yesterday, endDate=today())
     assert usage["items"][key["id"]][-1] == [3, 97] and usage["items"][other["id"]][-1] == [0, 100]
     assert len(usage["items"][key["id"]]) == 2

@@ -29,7 +29,8 @@ def logs(aws):
     return aws("logs")
 
 
-def logged_machine(sfn, logs, definition: dict, level: str, include_data: bool, kind: str = "EXPRESS") -> tuple[str, str]:
+def logged_machine(sfn, logs, definition: dict, level: str, include_data: bool,
+                   kind: str = "EXPRESS") -> tuple[str, str]:
     name = f"logged-{uuid.uuid4().hex[:8]}"
     group = f"/aws/vendedlogs/states/{name}"
     logs.create_log_group(logGroupName=group)
