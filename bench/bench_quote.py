@@ -9,7 +9,7 @@ import os
 import statistics
 import time
 
-from common import cpu_seconds, own_sandbox, summary
+from common import cpu_seconds, own_sandbox, resident_mb, summary
 
 
 def main(calls: int = 300, warm_up: int = 10) -> dict:
@@ -27,7 +27,7 @@ def main(calls: int = 300, warm_up: int = 10) -> dict:
         for _ in range(warm_up):  # the three functions' cold starts are not what is measured
             session.post(f"{quotes.url}/quotes", json=request, headers=quotes.headers("acme"), timeout=30)
         before = len(lab.metering_records())
-        cpu_before = cpu_seconds(port)
+        cpu_before, rss_before = cpu_seconds(port), resident_mb(port)
         latencies, ids = [], []
         for _ in range(calls):
             started = time.perf_counter()
@@ -36,13 +36,15 @@ def main(calls: int = 300, warm_up: int = 10) -> dict:
             assert answer.status_code == 200, (answer.status_code, answer.text)
             ids.append(answer.json()["quoteId"])
         cpu_ms = (cpu_seconds(port) - cpu_before) * 1000 / calls
+        rss_growth = resident_mb(port) - rss_before
         records = lab.metering_records(ids)
         exactly_once = len(records) == calls == len(set(ids)) and len(lab.metering_records()) - before == calls
     median = statistics.median(latencies)
     verdict = "met" if median < 100 else "NOT met"
     print(f"POST /quotes, 1 client: {summary(latencies)} -> target < 100 ms median: {verdict}")
     print(f"inside the workflow (metering records): median {records['latency_ms'].median():.1f} ms")
-    print(f"sandbox CPU: {cpu_ms:.1f} ms per quote (its Lambda workers not counted)")
+    print(f"sandbox CPU: {cpu_ms:.1f} ms per quote (its Lambda workers not counted); "
+          f"resident memory {rss_growth:+.1f} MB over the {calls} quotes")
     print(f"metering records: {len(records)} for {calls} calls -> exactly one per call: {exactly_once}")
     return {"latency_ms": latencies, "exactly_once": exactly_once}
 
