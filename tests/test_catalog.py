@@ -89,3 +89,17 @@ def test_ensure_is_idempotent_and_cleanup_removes_the_catalogue(catalog):
             f"function {PREFIX}-products-service", f"function {PREFIX}-proxy-echo",
             f"http api {PREFIX}-catalog-http-api"} <= deleted
 
+
+
+def test_a_plan_changed_by_hand_is_brought_back(lab_env):
+    ws = lab.ensure_workshop(upto=1)
+    catalog = lab.ensure_catalog_api(ws.roles[f"{PREFIX}-lambda-role"])
+    apigw = lab.client("apigateway")
+    apigw.update_usage_plan(usagePlanId=catalog.plan_ids["basic"], patchOperations=[
+        {"op": "replace", "path": "/throttle/rateLimit", "value": "2.5"},
+        {"op": "replace", "path": "/quota/limit", "value": "7"}])
+    lab.ensure_catalog_api(ws.roles[f"{PREFIX}-lambda-role"])
+    plan = apigw.get_usage_plan(usagePlanId=catalog.plan_ids["basic"])
+    assert plan["throttle"] == {"rateLimit": 10.0, "burstLimit": 5}
+    assert (plan["quota"]["limit"], plan["quota"]["period"]) == (10000, "MONTH")
+    lab.delete_everything()

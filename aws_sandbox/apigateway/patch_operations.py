@@ -1,4 +1,5 @@
-"""UpdateMethod and UpdateIntegration (PATCH operations), which moto 5.2.5 does not serve (it answers 500).
+"""UpdateMethod and UpdateIntegration (PATCH operations), which moto 5.2.5 does not serve (it answers 500),
+and UpdateUsagePlan's ``/throttle/rateLimit``, which moto could only take as a whole number.
 
 UpdateMethod follows what AWS answers (LocalStack's AWS-recorded ``test_update_method`` and
 ``test_update_method_validation``, copied to ``tests/conformance/apigw_patch_cases.json``):
@@ -77,6 +78,30 @@ def _compact(answer: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in answer.items() if v not in (None, {}, [])}
 
 
+def usage_plan_patches(moto_apply: Any) -> Any:
+    """moto's ``UsagePlan.apply_patch_operations``, with the numbers typed as AWS types them:
+    ``/throttle/rateLimit`` a double ("2.5" is valid; moto's ``int()`` failed with a 500), and
+    ``/quota/limit`` and ``/quota/offset`` integers (moto kept the text)."""
+    numbers = {"/throttle/rateLimit": ("throttle", "rateLimit", float),
+               "/quota/limit": ("quota", "limit", int), "/quota/offset": ("quota", "offset", int)}
+
+    def apply_patch_operations(self: Any, patch_operations: list[dict[str, Any]]) -> None:
+        rest = []
+        for operation in patch_operations:
+            target = numbers.get(operation.get("path"))
+            if target is not None and operation.get("op") in ("add", "replace"):
+                field, key, kind = target
+                try:
+                    getattr(self, field)[key] = kind(operation["value"])
+                except (KeyError, TypeError, ValueError):
+                    raise bad_request(f"Invalid value {operation.get('value')!r} for {operation['path']}") from None
+            else:
+                rest.append(operation)
+        moto_apply(self, rest)
+
+    return apply_patch_operations
+
+
 def update_method_response(self: Any) -> str:
     """``APIGatewayResponse.update_method``."""
     api, resource, method = _locate(self)
@@ -149,8 +174,12 @@ def install() -> None:
     global _installed
     if _installed:
         return
+    from moto.apigateway.models import UsagePlan
     from moto.apigateway.responses import APIGatewayResponse
 
+    from ..patching import replace
+
+    replace(UsagePlan, "apply_patch_operations", usage_plan_patches(UsagePlan.apply_patch_operations))
     # moto has neither (its dispatcher answers 500 "not implemented"): added, not replaced.
     APIGatewayResponse.update_method = update_method_response
     APIGatewayResponse.update_integration = update_integration_response

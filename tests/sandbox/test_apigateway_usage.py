@@ -72,3 +72,12 @@ def test_bad_get_usage_requests_are_refused(aws, sandbox, arguments, code):
     with pytest.raises(ClientError) as caught:
         api.client.get_usage(**{"usagePlanId": plan_of(api), **arguments})
     assert caught.value.response["Error"]["Code"] == code
+
+
+def test_update_usage_plan_takes_a_fractional_rate_limit(aws, sandbox):
+    api, key = _keyed_api(aws, sandbox, throttle={"rateLimit": 5, "burstLimit": 2})
+    plan = api.client.update_usage_plan(usagePlanId=plan_of(api), patchOperations=[
+        {"op": "replace", "path": "/throttle/rateLimit", "value": "0.5"},
+        {"op": "replace", "path": "/throttle/burstLimit", "value": "1"}])
+    assert plan["throttle"] == {"rateLimit": 0.5, "burstLimit": 1}
+    assert call(api, key, 2) == [200, 429]  # the new bucket: one token, half a token a second
