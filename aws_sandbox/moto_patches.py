@@ -22,6 +22,10 @@ Correctness fixes (the sandbox would differ from AWS without them):
   every parameter; GetUsage/UpdateUsage and UpdateMethod/UpdateIntegration, which moto lacks.
 - Velocity (``apigateway.vtl.install``): null renders as "", Velocity truthiness and ==, Java
   String methods.
+- Step Functions limits (``stepfunctions.limits``): ``States.ALL`` catches neither
+  ``States.DataLimitExceeded`` nor ``States.Runtime``, which AWS documents as terminal.
+- Server (``host_guard.install``): moto's global CORS (``Access-Control-Allow-Origin: *``, every
+  preflight allowed) is off, so web pages of other origins cannot script the sandbox.
 
 Speed paths (same answers, less time; ``moto_speed`` and ``stepfunctions.speed``,
 ``stepfunctions.tasks``): AWS managed policies parsed once; reset without rebuilding;
@@ -34,9 +38,9 @@ from __future__ import annotations
 import os
 import threading
 
-from . import lambda_runtime, moto_speed, patching, sfn_callbacks, sfn_logging
+from . import host_guard, lambda_runtime, moto_speed, patching, sfn_callbacks, sfn_logging
 from .apigateway import deployments, patch_operations, sfn_invoke, usage, vtl
-from .stepfunctions import executions, semantics, speed, tasks
+from .stepfunctions import executions, limits, semantics, speed, tasks
 
 # The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
 # every service it can call, Batch and with it all of EC2) and API Gateway's models: about
@@ -65,6 +69,7 @@ def install(port: int) -> None:
     if _installed_port is not None:
         return
     lambda_runtime.install(port)  # correctness: Lambda runs without Docker
+    host_guard.install()  # no permissive CORS
     if patching.speed_paths_enabled():
         moto_speed.install()
     _installed_port = port
@@ -91,6 +96,7 @@ def install_deferred() -> None:
         semantics.install_heap_keys()
         semantics.install_thread_registry()
         semantics.install_time_scale(float(os.environ.get(semantics.TIME_SCALE_ENV) or 1.0))
+        limits.install_terminal_errors()  # States.ALL does not catch States.DataLimitExceeded
         sfn_logging.install()  # executions of machines with a loggingConfiguration write their log
         sfn_callbacks.install()  # .waitForTaskToken endings (wraps install_api_gateway_errors' mapping)
         deployments.install()  # a stage serves what was deployed
