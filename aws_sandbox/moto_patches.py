@@ -18,8 +18,13 @@ Correctness fixes (the sandbox would differ from AWS without them):
 - Step Functions, newer features: JSONata and workflow variables on jsonata-python
   (``sfn_jsonata``); the TestState API (``sfn_test_state``); optimised Lambda and DynamoDB
   Task results and errors as AWS shapes them (``sfn_task_results``).
-- API Gateway (``apigateway.deployments``, ``.sfn_invoke``): a stage serves its deployment, not
-  the live API; apigateway:invoke Tasks reach the data plane with every parameter.
+- Step Functions logging (``sfn_logging``): executions of a machine with a ``loggingConfiguration``
+  write their history to CloudWatch Logs in AWS's record format (moto never switched it on).
+- Wait-for-Callback (``sfn_callbacks``): States.HeartbeatTimeout, an early answer kept,
+  SendTaskFailure's cause, apigateway:invoke.waitForTaskToken outcomes.
+- API Gateway (``apigateway.deployments``, ``.sfn_invoke``, ``.usage``, ``.patch_operations``): a
+  stage serves its deployment, not the live API; apigateway:invoke Tasks reach the data plane with
+  every parameter; GetUsage/UpdateUsage and UpdateMethod/UpdateIntegration, which moto lacks.
 - Velocity (``apigateway.vtl.install``): null renders as "", Velocity truthiness and ==, Java
   String methods.
 - Step Functions limits (``stepfunctions.limits``): ``States.ALL`` catches neither
@@ -39,8 +44,9 @@ from __future__ import annotations
 import os
 import threading
 
-from . import host_guard, lambda_runtime, moto_speed, patching, sfn_jsonata, sfn_task_results, sfn_test_state
-from .apigateway import deployments, sfn_invoke, vtl
+from . import (host_guard, lambda_runtime, moto_speed, patching, sfn_callbacks, sfn_jsonata, sfn_logging,
+               sfn_task_results, sfn_test_state)
+from .apigateway import deployments, patch_operations, sfn_invoke, usage, vtl
 from .stepfunctions import executions, limits, semantics, speed, tasks
 
 # The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
@@ -101,9 +107,13 @@ def install_deferred() -> None:
         limits.install_terminal_errors()  # States.ALL does not catch States.DataLimitExceeded
         sfn_jsonata.install()  # JSONata and variables (moto's evaluator is an empty stub)
         sfn_test_state.install()  # TestState's mocked errors and state name
+        sfn_logging.install()  # executions of machines with a loggingConfiguration write their log
+        sfn_callbacks.install()  # .waitForTaskToken endings (wraps install_api_gateway_errors' mapping)
         deployments.install()  # a stage serves what was deployed
         sfn_invoke.install()  # apigateway:invoke reaches the data plane
         vtl.install()
+        usage.install()  # GetUsage / UpdateUsage (moto has neither)
+        patch_operations.install()  # UpdateMethod / UpdateIntegration (moto answers 500)
         # Speed paths.
         if fast:
             speed.install_execution_index()

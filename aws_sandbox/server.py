@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from werkzeug.wrappers import Request, Response
 
-from . import DEFAULT_PORT, awsapi, host_guard, lambda_runtime, moto_patches, request_validation
+from . import DEFAULT_PORT, awsapi, host_guard, httpapi, lambda_runtime, moto_patches, request_validation
 from .apigateway import accesslog, dataplane
 
 log = logging.getLogger("aws_sandbox")
@@ -59,7 +59,8 @@ class SandboxApp:
             api_id, stage, api_path = target
             moto_patches.install_deferred()
             request = Request(environ)
-            return dataplane.handle(request, api_id, stage, api_path)(environ, start_response)
+            serve = httpapi.handle if httpapi.serves(api_id) else dataplane.handle  # HTTP API or REST API
+            return serve(request, api_id, stage, api_path)(environ, start_response)
         return self.aws_api(environ, start_response)
 
     @staticmethod

@@ -62,3 +62,15 @@ def cpu_seconds(port: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError):
         return 0.0
+
+
+def resident_mb(port: int) -> float:
+    """Resident memory of the sandbox process now, in MB (Linux; elsewhere 0)."""
+    try:
+        pid = int((control.state_dir() / f"sandbox-{port}.pid").read_text())
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0

@@ -127,6 +127,7 @@ class Method:
     model: str | None = None
     request_parameters: dict[str, bool] = field(default_factory=dict)
     validate: bool = False
+    api_key_required: bool = False  # clients must send x-api-key of a key in a usage plan of the stage
 
 
 def orders_api_methods(state_machine_arn: str, orders_table: str) -> list[Method]:
@@ -156,28 +157,29 @@ def find_rest_api(name: str) -> str | None:
     return None
 
 
-def _ensure_api(name: str) -> str:
+def _ensure_api(name: str, description: str = "API composition workshop: orders") -> str:
     api_id = find_rest_api(name)
     if api_id is None:
         api_id = client("apigateway").create_rest_api(
-            name=name, description="API composition workshop: orders", tags=tags(),
+            name=name, description=description, tags=tags(),
             endpointConfiguration={"types": ["REGIONAL"]})["id"]
     return api_id
 
 
-def _ensure_model(api_id: str) -> None:
+def _ensure_model(api_id: str, name: str = ORDER_MODEL_NAME, model: dict[str, Any] = ORDER_MODEL,
+                  description: str = "An order as POST /orders accepts it") -> None:
     apigw = client("apigateway")
-    schema = json.dumps(ORDER_MODEL)
+    schema = json.dumps(model)
     try:
-        current = apigw.get_model(restApiId=api_id, modelName=ORDER_MODEL_NAME)
+        current = apigw.get_model(restApiId=api_id, modelName=name)
     except ClientError as error:
         if error.response["Error"]["Code"] != "NotFoundException":
             raise
-        apigw.create_model(restApiId=api_id, name=ORDER_MODEL_NAME, contentType="application/json",
-                           schema=schema, description="An order as POST /orders accepts it")
+        apigw.create_model(restApiId=api_id, name=name, contentType="application/json",
+                           schema=schema, description=description)
         return
-    if json.loads(current.get("schema") or "{}") != ORDER_MODEL:
-        apigw.update_model(restApiId=api_id, modelName=ORDER_MODEL_NAME,
+    if json.loads(current.get("schema") or "{}") != model:
+        apigw.update_model(restApiId=api_id, modelName=name,
                            patchOperations=[{"op": "replace", "path": "/schema", "value": schema}])
 
 
@@ -219,7 +221,8 @@ def _put_method(api_id: str, resource_id: str, method: Method, role_arn: str, va
     if method.model:
         extra["requestModels"] = {"application/json": method.model}
     apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method.http_method,
-                     authorizationType="NONE", requestParameters=method.request_parameters, **extra)
+                     authorizationType="NONE", requestParameters=method.request_parameters,
+                     apiKeyRequired=method.api_key_required, **extra)
     apigw.put_integration(
         restApiId=api_id, resourceId=resource_id, httpMethod=method.http_method, type="AWS",
         integrationHttpMethod="POST", credentials=role_arn, passthroughBehavior="NEVER",

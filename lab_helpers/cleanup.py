@@ -8,6 +8,9 @@ from botocore.exceptions import ClientError
 from .backend import client
 from .config import Names, names
 from .apigateway import find_rest_api
+from .callbacks import delete_api_workflows
+from .catalog import delete_catalog_api
+from .quotes import delete_quote_service
 from .stepfunctions import find_state_machine
 
 GONE = {"NotFoundException", "ResourceNotFoundException", "NoSuchEntity", "StateMachineDoesNotExist"}
@@ -33,6 +36,9 @@ def delete_everything(prefix: str | None = None) -> list[str]:
     """
     n = Names(prefix) if prefix else names()
     deleted: list[str] = []
+    delete_quote_service(n, lambda what, call: _delete(what, call, deleted))  # notebook 08
+    delete_api_workflows(n, lambda what, call: _delete(what, call, deleted))  # notebook 09
+    delete_catalog_api(n, lambda what, call: _delete(what, call, deleted))  # notebook 10
     api_id = find_rest_api(n.api)
     if api_id:
         _delete(f"api {n.api}", lambda: client("apigateway").delete_rest_api(restApiId=api_id), deleted)
@@ -53,7 +59,8 @@ def delete_everything(prefix: str | None = None) -> list[str]:
     dynamodb = client("dynamodb")
     for table in (n.orders_table, n.audit_table, n.reservations_table, n.products_table):
         _delete(f"table {table}", lambda t=table: dynamodb.delete_table(TableName=t), deleted)
-    for role in (n.apigateway_role, n.states_role, n.lambda_role):
+    for role in (n.apigateway_role, n.states_role, n.lambda_role, n.quote_apigateway_role, n.quote_states_role,
+                 n.approvals_apigateway_role):
         _delete(f"role {role}", lambda r=role: _delete_role(r), deleted)
     return deleted
 

@@ -107,6 +107,77 @@ class Names:
     def api(self) -> str:
         return f"{self.prefix}-orders-api"
 
+    # Notebook 08: the synchronous quote service (Express), its metering and its log.
+    @property
+    def shipping_service(self) -> str:
+        return f"{self.prefix}-shipping-service"
+
+    @property
+    def metering_table(self) -> str:
+        return f"{self.prefix}-metering"
+
+    @property
+    def quote_workflow(self) -> str:
+        return f"{self.prefix}-quote-workflow"
+
+    @property
+    def quote_standard_workflow(self) -> str:
+        return f"{self.prefix}-quote-workflow-standard"
+
+    @property
+    def quote_log_group(self) -> str:
+        return f"/aws/vendedlogs/states/{self.prefix}-quote-workflow"
+
+    @property
+    def quote_states_role(self) -> str:
+        return f"{self.prefix}-quote-states-role"
+
+    @property
+    def quote_apigateway_role(self) -> str:
+        return f"{self.prefix}-quote-apigateway-role"
+
+    @property
+    def quotes_api(self) -> str:
+        return f"{self.prefix}-quotes-api"
+
+    # Notebook 10: the catalogue behind Lambda proxy integrations, with keys and usage plans.
+    @property
+    def products_service(self) -> str:
+        return f"{self.prefix}-products-service"
+
+    @property
+    def proxy_echo(self) -> str:
+        return f"{self.prefix}-proxy-echo"
+
+    @property
+    def catalog_api(self) -> str:
+        return f"{self.prefix}-catalog-api"
+
+    @property
+    def catalog_http_api(self) -> str:
+        return f"{self.prefix}-catalog-http-api"
+
+    # Notebook 09: workflows that call APIs, and wait for a person through one.
+    @property
+    def api_client_workflow(self) -> str:
+        return f"{self.prefix}-api-client-workflow"
+
+    @property
+    def approval_workflow(self) -> str:
+        return f"{self.prefix}-approval-workflow"
+
+    @property
+    def approvals_table(self) -> str:
+        return f"{self.prefix}-approvals"
+
+    @property
+    def approvals_api(self) -> str:
+        return f"{self.prefix}-approvals-api"
+
+    @property
+    def approvals_apigateway_role(self) -> str:
+        return f"{self.prefix}-approvals-apigateway-role"
+
 
 def names() -> Names:
     """The names of this learner's resources.
@@ -115,3 +186,11 @@ def names() -> Names:
     'apicomp-orders'
     """
     return Names(settings().prefix)
+
+
+def ci_mode() -> bool:
+    """True when ``LAB_CI`` is set (nbval in ``make test``): notebooks shrink their loads.
+
+    >>> calls = 20 if lab.ci_mode() else 200
+    """
+    return os.environ.get("LAB_CI", "").strip() not in ("", "0")

@@ -31,6 +31,17 @@ def status_when_done(ws, order_id: str, timeout: float = 60.0) -> dict:
     raise AssertionError(f"{order_id} has no final status after {timeout} s: {answer.status} {answer.body}")
 
 
+def audit_record(audit_id: str, timeout: float = 20.0) -> dict:
+    """The audit item, once written: the workflow writes it in a Parallel branch beside the order's
+    status, so it can land just after the status a test has already read (bounded poll)."""
+    deadline = time.monotonic() + timeout
+    while (item := lab.get_item(f"{PREFIX}-audit", {"auditId": audit_id})) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no audit record {audit_id} after {timeout} s")
+        time.sleep(0.05)
+    return item
+
+
 def test_recipe_valid_order_completes_with_a_computed_total(ws):
     answer = lab.post_json(f"{ws.api_url}/orders", order("order-success-123"))
     assert answer.status == 200
@@ -39,14 +50,14 @@ def test_recipe_valid_order_completes_with_a_computed_total(ws):
     assert status_when_done(ws, "order-success-123") == {"orderId": "order-success-123", "status": "completed",
                                                           "orderTotal": 59.98}
     assert lab.get_item(f"{PREFIX}-reservations", {"orderId": "order-success-123"})["status"] == "reserved"
-    assert lab.get_item(f"{PREFIX}-audit", {"auditId": "order-success-123-created"})["action"] == "order_created"
+    assert audit_record("order-success-123-created")["action"] == "order_created"
 
 
 def test_recipe_invalid_user_is_rejected_and_recorded(ws):
     assert lab.post_json(f"{ws.api_url}/orders", order("order-fail-123", user_id="xx")).status == 200
     assert status_when_done(ws, "order-fail-123") == {"orderId": "order-fail-123", "status": "rejected",
                                                        "reason": "User validation failed", "orderTotal": None}
-    audit = lab.get_item(f"{PREFIX}-audit", {"auditId": "order-fail-123-rejected"})
+    audit = audit_record("order-fail-123-rejected")
     assert audit["action"] == "order_rejected"
 
 
@@ -108,7 +119,7 @@ def test_a_failing_service_is_recorded_as_failed(ws):
         assert execution["status"] == "FAILED"
         recorded = status_when_done(ws, "order-broken")
         assert recorded["status"] == "failed" and recorded["reason"]
-        assert lab.get_item(f"{PREFIX}-audit", {"auditId": "order-broken-failed"})["action"] == "order_failed"
+        assert audit_record("order-broken-failed")["action"] == "order_failed"
     finally:
         lab.ensure_workshop_functions(ws.roles[n.lambda_role])
 

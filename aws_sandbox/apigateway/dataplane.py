@@ -19,7 +19,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
 from . import (accesslog, deployments, gatewayresponses, integrations, keys, lambdaproxy, mapping, responsemap,
-               validation, vtl)
+               usage, validation, vtl)
 from .deployments import Snapshot
 from .gatewayresponses import GatewayError
 from .throttling import Limiter
@@ -248,5 +248,6 @@ def reset() -> None:
     """Forget snapshots, counters and the access log (sandbox reset)."""
     deployments.reset()
     limiter.reset()
+    usage.reset()
     accesslog.reset()
     _api_locations.clear()

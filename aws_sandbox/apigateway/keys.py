@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import usage
 from .gatewayresponses import GatewayError
 from .throttling import Limiter
 
@@ -56,9 +57,12 @@ def enforce_usage_plan(limiter: Limiter, backend: Any, use: KeyUse, api_id: str,
                 raise GatewayError("THROTTLED", "Too Many Requests")
     quota = plan.quota
     if quota and "limit" in quota:
-        if not limiter.within_quota(("quota", plan.id, use.key_id), int(quota["limit"]),
-                                    str(quota.get("period", "DAY")).upper(), int(quota.get("offset") or 0)):
+        period = str(quota.get("period", "DAY")).upper()
+        granted = usage.credit(plan.id, use.key_id, period, limiter.clock())  # UpdateUsage's extension
+        if not limiter.within_quota(("quota", plan.id, use.key_id), int(quota["limit"]) + granted,
+                                    period, int(quota.get("offset") or 0)):
             raise GatewayError("QUOTA_EXCEEDED", "Limit Exceeded")
+    usage.record(plan.id, use.key_id, limiter.clock())  # what GetUsage reports
 
 
 def enforce_stage(limiter: Limiter, stage: Any, api_id: str, resource_path: str, http_method: str) -> None:

@@ -41,7 +41,15 @@ def event(request: MethodRequest, resource_path: str, context: dict[str, Any],
 
 
 def response(payload: bytes, function_failed: bool) -> tuple[int, list[tuple[str, str]], bytes]:
-    """(status, headers, body) from the function's answer; 502 when it is not a proxy answer."""
+    """(status, headers, body) from the function's answer; 502 when it is not a proxy answer.
+
+    As AWS records it (LocalStack's AWS-validated ``test_aws_proxy_response_payload_format_validation``):
+    ``statusCode`` may be a number or a numeric string, and defaults to 200; header values are
+    printed as JSON scalars (``True`` -> ``true``); each ``multiValueHeaders`` value must be a list;
+    a header in both maps is one header, multi values first, joined by ``", "`` (the first
+    spelling of its name wins); without binary media types the body is returned as it is, even
+    when ``isBase64Encoded`` is true.
+    """
     malformed = GatewayError("DEFAULT_5XX", "Internal server error", status=502)
     if function_failed:
         raise malformed
@@ -55,31 +63,28 @@ def response(payload: bytes, function_failed: bool) -> tuple[int, list[tuple[str
         status = int(answer.get("statusCode", 200))
     except (TypeError, ValueError):
         raise malformed from None
-    headers: list[tuple[str, str]] = []
     single = answer.get("headers") or {}
     multi = answer.get("multiValueHeaders") or {}
     if not isinstance(single, dict) or not isinstance(multi, dict):
         raise malformed
-    for name, values in multi.items():
-        for value in values if isinstance(values, list) else [values]:
-            headers.append((name, str(value)))
-    names = {name.lower() for name, _ in headers}
-    for name, value in single.items():
-        if name.lower() not in names:
-            headers.append((name, str(value)))
+    if not all(isinstance(values, list) for values in multi.values()):
+        raise malformed
+    merged: dict[str, tuple[str, list[str]]] = {}  # lower-case name -> (name as first given, values)
+    for name, values in [*((n, v) for n, v in multi.items()), *((n, [v]) for n, v in single.items())]:
+        merged.setdefault(name.lower(), (name, []))[1].extend(_header_text(v) for v in values)
+    headers = [(name, ", ".join(values)) for name, values in merged.values()]
     body = answer.get("body")
     if body is None:
         data = b""
     elif isinstance(body, str):
-        if answer.get("isBase64Encoded"):
-            try:
-                data = base64.b64decode(body)
-            except ValueError:
-                raise malformed from None
-        else:
-            data = body.encode()
+        data = body.encode()
     else:
         raise malformed
-    if "content-type" not in {name.lower() for name, _ in headers}:
+    if "content-type" not in merged:
         headers.append(("Content-Type", "application/json"))
     return status, headers, data
+
+
+def _header_text(value: Any) -> str:
+    """A header value as API Gateway prints it: strings as they are, other scalars as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
