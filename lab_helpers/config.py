@@ -109,8 +109,8 @@ class Names:
 
     # Notebook 08: the synchronous quote service (Express), its metering and its log.
     @property
-    def shipping_service(self) -> str:
-        return f"{self.prefix}-shipping-service"
+    def shipping_quote_service(self) -> str:
+        return f"{self.prefix}-shipping-quote-service"
 
     @property
     def metering_table(self) -> str:

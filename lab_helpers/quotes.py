@@ -97,7 +97,8 @@ def quote_api_methods(state_machine_arn: str) -> list[Method]:
 def quote_states_policy() -> dict[str, Any]:
     """The quote workflow: invoke its three services, write metering and audit, deliver its log."""
     n = names()
-    functions = [arn("lambda", f"function:{f}") for f in (n.user_service, n.inventory_service, n.shipping_service)]
+    services = (n.user_service, n.inventory_service, n.shipping_quote_service)
+    functions = [arn("lambda", f"function:{f}") for f in services]
     tables = [arn("dynamodb", f"table/{t}") for t in (n.metering_table, n.audit_table)]
     # Log delivery is configured through these account-level actions, on "*" (AWS's documented policy).
     log_delivery = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
@@ -151,7 +152,7 @@ def quote_substitutions() -> dict[str, str]:
     return {
         "UserServiceArn": lam.get_function_configuration(FunctionName=n.user_service)["FunctionArn"],
         "InventoryServiceArn": lam.get_function_configuration(FunctionName=n.inventory_service)["FunctionArn"],
-        "ShippingServiceArn": lam.get_function_configuration(FunctionName=n.shipping_service)["FunctionArn"],
+        "ShippingServiceArn": lam.get_function_configuration(FunctionName=n.shipping_quote_service)["FunctionArn"],
         "MeteringTable": n.metering_table, "AuditTable": n.audit_table,
     }
 
@@ -164,7 +165,7 @@ def ensure_quote_service(lambda_role_arn: str) -> QuoteService:
     'http://127.0.0.1:4599/_aws/execute-api/<api id>/prod'
     """
     n = names()
-    ensure_function(n.shipping_service, source_dir="shipping_service", role_arn=lambda_role_arn)
+    ensure_function(n.shipping_quote_service, source_dir="shipping_quote_service", role_arn=lambda_role_arn)
     ensure_table(n.metering_table, "requestId")
     states_role = ensure_role(n.quote_states_role, "states", inline_policy=quote_states_policy())
     apigw_role = ensure_role(n.quote_apigateway_role, "apigateway", inline_policy=quote_apigateway_policy())
@@ -395,6 +396,7 @@ def delete_quote_service(prefix_names: Any, delete: Any) -> None:
         if machine_arn:
             delete(f"state machine {machine}", lambda a=machine_arn: sfn.delete_state_machine(stateMachineArn=a))
     delete_usage_plan_and_keys(f"{n.prefix}-quotes-plan", [f"{n.prefix}-{c}" for c in CONSUMERS], delete)
-    delete(f"function {n.shipping_service}", lambda: client("lambda").delete_function(FunctionName=n.shipping_service))
+    delete(f"function {n.shipping_quote_service}",
+           lambda: client("lambda").delete_function(FunctionName=n.shipping_quote_service))
     delete(f"table {n.metering_table}", lambda: client("dynamodb").delete_table(TableName=n.metering_table))
     delete(f"log group {n.quote_log_group}", lambda: logs.delete_log_group(logGroupName=n.quote_log_group))

@@ -42,7 +42,7 @@ def test_a_refused_quote_is_a_422_naming_the_rule_never_a_200(quotes, change, er
 def test_a_failed_service_is_a_502(quotes, aws):
     # A shipping service that raises: the workflow catches it, meters the call as 502, and fails.
     lam = aws("lambda")
-    name = f"{PREFIX}-shipping-service"
+    name = f"{PREFIX}-shipping-quote-service"
     try:
         lam.update_function_configuration(FunctionName=name, Handler="missing.handler")
         lam.get_waiter("function_updated_v2").wait(FunctionName=name)
@@ -95,6 +95,6 @@ def test_ensure_is_idempotent_and_cleanup_removes_the_quote_service(quotes):
     again = lab.ensure_quote_service(lab.ensure_workshop(upto=1).roles[f"{PREFIX}-lambda-role"])
     assert (again.api_id, again.express_arn, again.api_keys) == (quotes.api_id, quotes.express_arn, quotes.api_keys)
     deleted = lab.delete_everything()
-    assert {f"api {PREFIX}-quotes-api", f"table {PREFIX}-metering", f"function {PREFIX}-shipping-service",
+    assert {f"api {PREFIX}-quotes-api", f"table {PREFIX}-metering", f"function {PREFIX}-shipping-quote-service",
             f"usage plan {PREFIX}-quotes-plan", f"api key {PREFIX}-acme"} <= set(deleted)
     assert lab.delete_everything() == []

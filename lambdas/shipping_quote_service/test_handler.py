@@ -1,7 +1,7 @@
 """Unit tests of the shipping service handler (no sandbox needed)."""
 from __future__ import annotations
 
-from lambdas.shipping_service.handler import lambda_handler
+from lambdas.shipping_quote_service.handler import lambda_handler
 
 ITEMS = [{"productId": "prod-1", "quantity": 2}, {"productId": "prod-2", "quantity": 1}]
 

@@ -1,4 +1,4 @@
-"""Shipping service: a delivery estimate for an order to a country, and the quote's total.
+"""Shipping-quote service: a delivery estimate for an order to a country, and the quote's total.
 
 Deterministic, from a small rate card: a base rate per zone plus a rate per item; orders whose
 items total reaches the free-shipping threshold ship free. Money is computed with ``Decimal``
