@@ -75,9 +75,10 @@ def install_deferred() -> None:
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, stepfunctions
+        from . import apigateway, sfn_redrive, stepfunctions
 
         stepfunctions.install(_port)
+        sfn_redrive.install()  # RedriveExecution, which moto lacks
         # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
         apigateway.install()
         _deferred_done.set()
@@ -85,10 +86,10 @@ def install_deferred() -> None:
 
 def extra_operations() -> list:
     """Handlers for AWS operations moto does not serve (tried before moto, POST only)."""
-    from . import lambda_runtime, stepfunctions
+    from . import lambda_runtime, sfn_redrive, stepfunctions
 
     # Invoke is answered before moto's dispatcher, whose routing alone costs ~5 ms a call.
-    return [lambda_runtime.handle_invoke_request, stepfunctions.handle_operation]
+    return [lambda_runtime.handle_invoke_request, sfn_redrive.handle_request, stepfunctions.handle_operation]
 
 
 _managed_policy_data: list[tuple[str, dict, str]] | None = None

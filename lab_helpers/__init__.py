@@ -64,6 +64,22 @@ _EXPORTS: dict[str, str] = {
     "run_and_wait": "stepfunctions",
     "wait_for_execution": "stepfunctions",
     "workflow_substitutions": "stepfunctions",
+    "clear_faults": "faults",
+    "faults": "faults",
+    "inject_fault": "faults",
+    "ensure_notifications": "notifications",
+    "read_notifications": "notifications",
+    "DECLINED_CARD": "saga",
+    "Saga": "saga",
+    "circuit": "saga",
+    "ensure_saga": "saga",
+    "order_ledger": "saga",
+    "place_orders": "saga",
+    "reset_circuit": "saga",
+    "restock": "saga",
+    "stock_levels": "saga",
+    "retry_timeline": "timeline",
+    "plot_retry_timeline": "timeline",
     "Workshop": "workshop",
     "ensure_workshop": "workshop",
 }
@@ -96,4 +112,8 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
     from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
     from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
+    from .faults import clear_faults, faults, inject_fault  # noqa: F401
+    from .notifications import ensure_notifications, read_notifications  # noqa: F401
+    from .saga import DECLINED_CARD, Saga, circuit, ensure_saga, order_ledger, place_orders, reset_circuit, restock, stock_levels  # noqa: F401
+    from .timeline import plot_retry_timeline, retry_timeline  # noqa: F401
     from .workshop import Workshop, ensure_workshop  # noqa: F401
