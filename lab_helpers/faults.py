@@ -29,10 +29,12 @@ def _update_environment(service: str, change: dict[str, str | None]) -> dict[str
 
 
 def inject_fault(service: str, *, rate: float = 0.3, kind: str = "error", every: int | None = None,
-                 seed: int | None = None, delay_seconds: float | None = None) -> dict[str, str]:
+                 seed: int | None = None, delay_seconds: float | None = None,
+                 actions: list[str] | None = None) -> dict[str, str]:
     """Make a saga service fail: ``rate`` of its calls (or ``every`` Nth call), in one of three ways:
-    ``error`` (fails before acting), ``throttle`` (asks to slow down), ``timeout`` (acts, answers late).
-    Returns the FAULT_* settings now in the function's environment.
+    ``error`` (fails before acting), ``throttle`` (asks to slow down), ``timeout`` (acts, answers late);
+    only its ``actions`` (e.g. ``["charge"]``) if given. Returns the FAULT_* settings now in the
+    function's environment.
 
     >>> lab.inject_fault("payment", rate=0.3, kind="error")
     {'FAULT_KIND': 'error', 'FAULT_RATE': '0.3'}
@@ -46,7 +48,8 @@ def inject_fault(service: str, *, rate: float = 0.3, kind: str = "error", every:
     return _update_environment(service, {
         "FAULT_KIND": kind, "FAULT_RATE": None if every else str(rate),
         "FAULT_EVERY": str(every) if every else None, "FAULT_SEED": None if seed is None else str(seed),
-        "FAULT_DELAY_SECONDS": None if delay_seconds is None else str(delay_seconds)})
+        "FAULT_DELAY_SECONDS": None if delay_seconds is None else str(delay_seconds),
+        "FAULT_ACTIONS": ",".join(actions) if actions else None})
 
 
 def clear_faults(*services: str) -> dict[str, dict[str, str]]:
@@ -55,7 +58,7 @@ def clear_faults(*services: str) -> dict[str, dict[str, str]]:
     >>> lab.clear_faults()
     {'stock': {}, 'payment': {}, 'shipping': {}, 'notification': {}}
     """
-    names_ = {"FAULT_KIND", "FAULT_RATE", "FAULT_EVERY", "FAULT_SEED", "FAULT_DELAY_SECONDS"}
+    names_ = {"FAULT_KIND", "FAULT_RATE", "FAULT_EVERY", "FAULT_SEED", "FAULT_DELAY_SECONDS", "FAULT_ACTIONS"}
     return {s: _update_environment(s, dict.fromkeys(names_)) for s in services or SERVICES}
 
 

@@ -9,6 +9,7 @@ only sets environment variables, and a configuration change starts fresh executi
 - ``FAULT_RATE``: the share of calls that fail, 0..1 (random, or seeded by ``FAULT_SEED``).
 - ``FAULT_EVERY``: fail every Nth call of an execution environment instead (deterministic).
 - ``FAULT_DELAY_SECONDS``: how long a ``timeout`` fault keeps the caller waiting (default 5).
+- ``FAULT_ACTIONS``: only these actions fail (comma-separated, e.g. ``charge``); default all.
 """
 from __future__ import annotations
 
@@ -48,10 +49,12 @@ def _should_fail() -> bool:
     return _State.rng.random() < rate
 
 
-def run_with_faults(work: Callable[[], Any]) -> Any:
-    """Run ``work()``, failing as the function's FAULT_* settings ask (no settings: just run it)."""
+def run_with_faults(work: Callable[[], Any], action: str = "") -> Any:
+    """Run ``work()`` (the handler's ``action``), failing as the function's FAULT_* settings ask
+    (no settings: just run it)."""
     kind = os.environ.get("FAULT_KIND") or ""
-    if kind not in KINDS or not _should_fail():
+    actions = [a.strip() for a in (os.environ.get("FAULT_ACTIONS") or "").split(",") if a.strip()]
+    if kind not in KINDS or (actions and action not in actions) or not _should_fail():
         return work()
     if kind == "error":
         raise ServiceUnavailable(f"injected fault: {os.environ.get('AWS_LAMBDA_FUNCTION_NAME', 'service')} is unavailable")

@@ -49,4 +49,4 @@ def publish(event: dict[str, Any]) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not isinstance(event, dict) or not isinstance(event.get("orderId"), str) or not event.get("status"):
         raise ValueError("expected an orderId and a status")
-    return run_with_faults(lambda: publish(event))
+    return run_with_faults(lambda: publish(event), "publish")

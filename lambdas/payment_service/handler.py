@@ -80,4 +80,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     action = ACTIONS.get(event.get("action")) if isinstance(event, dict) else None
     if action is None or not isinstance(event.get("orderId"), str):
         raise InvalidPaymentRequest(f"expected an orderId and an action of {sorted(ACTIONS)}")
-    return run_with_faults(lambda: action(event))
+    return run_with_faults(lambda: action(event), event["action"])

@@ -14,7 +14,7 @@ def payments(monkeypatch):
     for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
                         "AWS_SECRET_ACCESS_KEY": "test", "PAYMENTS_TABLE": "test-payments"}.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "FAULT_KIND", "FAULT_RATE", "FAULT_EVERY"):
+    for name in ("AWS_ENDPOINT_URL", "FAULT_KIND", "FAULT_RATE", "FAULT_EVERY", "FAULT_ACTIONS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(handler, "_table", None)
     with mock_aws():
@@ -126,3 +126,12 @@ def test_seeded_rate_is_repeatable(monkeypatch):
     first = pattern()
     assert first == pattern()
     assert 4 <= first.count(False) <= 20
+
+
+def test_fault_limited_to_one_action(payments, monkeypatch):
+    monkeypatch.setenv("FAULT_KIND", "error")
+    monkeypatch.setenv("FAULT_RATE", "1")
+    monkeypatch.setenv("FAULT_ACTIONS", "charge")
+    with pytest.raises(faults.ServiceUnavailable):
+        charge()
+    assert refund()["status"] == "voided"  # refunds still work
