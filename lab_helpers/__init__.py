@@ -65,7 +65,7 @@ _EXPORTS: dict[str, str] = {
     "wait_for_execution": "stepfunctions",
     "workflow_substitutions": "stepfunctions",
     "clear_faults": "faults",
-    "faults": "faults",
+    "fault_settings": "faults",
     "inject_fault": "faults",
     "ensure_notifications": "notifications",
     "read_notifications": "notifications",
@@ -112,7 +112,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
     from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
     from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
-    from .faults import clear_faults, faults, inject_fault  # noqa: F401
+    from .faults import clear_faults, fault_settings, inject_fault  # noqa: F401
     from .notifications import ensure_notifications, read_notifications  # noqa: F401
     from .saga import DECLINED_CARD, Saga, circuit, ensure_saga, order_ledger, place_orders, reset_circuit, restock, stock_levels  # noqa: F401
     from .timeline import plot_retry_timeline, retry_timeline  # noqa: F401

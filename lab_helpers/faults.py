@@ -62,7 +62,7 @@ def clear_faults(*services: str) -> dict[str, dict[str, str]]:
     return {s: _update_environment(s, dict.fromkeys(names_)) for s in services or SERVICES}
 
 
-def faults() -> dict[str, dict[str, Any]]:
+def fault_settings() -> dict[str, dict[str, Any]]:
     """The FAULT_* settings of every saga service, by service."""
     lam, n = client("lambda"), names()
     return {s: {k: v for k, v in lam.get_function_configuration(FunctionName=n.service(s))

@@ -9,7 +9,8 @@ The workflow reads the circuit itself (a DynamoDB GetItem before the call) and c
 - a failure while the circuit is half-open (``openUntil`` has passed: the call was the trial)
   opens it again at once.
 
-Time comes from the event (``now``, ISO 8601), not from the clock, so a test can move it.
+Time comes from the event (``now``, ISO 8601), not from the clock, so a test can move it;
+times are written to the second.
 Writes are conditional on a version number, so concurrent failures are all counted.
 
 Event: ``{"service", "now", "threshold": 3, "windowSeconds": 30, "cooldownSeconds": 20}``.
@@ -39,7 +40,10 @@ def parse_time(value: str) -> datetime:
 
 
 def format_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """Whole seconds (``2026-12-01T10:00:22Z``): the form the workflow's Choice rule compares."""
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)  # round up: never close early
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def next_state(current: dict[str, Any], now: datetime, threshold: int, window: float, cooldown: float) -> dict[str, Any]:

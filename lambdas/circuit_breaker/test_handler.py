@@ -7,7 +7,7 @@ from moto import mock_aws
 
 from lambdas.circuit_breaker import handler
 
-T0 = "2026-12-01T10:00:00.000Z"
+T0 = "2026-12-01T10:00:00Z"
 
 
 def at(seconds: float) -> str:
