@@ -74,9 +74,13 @@ _EXPORTS: dict[str, str] = {
     "circuit": "saga",
     "ensure_saga": "saga",
     "order_ledger": "saga",
+    "outcomes": "saga",
     "place_orders": "saga",
+    "plot_outcomes": "saga",
     "reset_circuit": "saga",
     "restock": "saga",
+    "routes_table": "saga",
+    "saga_substitutions": "saga",
     "stock_levels": "saga",
     "retry_timeline": "timeline",
     "plot_retry_timeline": "timeline",
@@ -114,6 +118,6 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
     from .faults import clear_faults, fault_settings, inject_fault  # noqa: F401
     from .notifications import ensure_notifications, read_notifications  # noqa: F401
-    from .saga import DECLINED_CARD, Saga, circuit, ensure_saga, order_ledger, place_orders, reset_circuit, restock, stock_levels  # noqa: F401
+    from .saga import DECLINED_CARD, Saga, circuit, ensure_saga, order_ledger, outcomes, place_orders, plot_outcomes, reset_circuit, restock, routes_table, saga_substitutions, stock_levels  # noqa: F401
     from .timeline import plot_retry_timeline, retry_timeline  # noqa: F401
     from .workshop import Workshop, ensure_workshop  # noqa: F401

@@ -133,6 +133,10 @@ class Names:
         return f"{self.prefix}-order-saga"
 
     @property
+    def catch_limits_machine(self) -> str:
+        return f"{self.prefix}-catch-limits"
+
+    @property
     def event_bus(self) -> str:
         return f"{self.prefix}-orders-bus"
 

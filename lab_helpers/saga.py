@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .backend import arn, client
-from .config import names
+from .config import Names, names
 from .dynamodb import PRODUCTS, ensure_table, get_item, scan_items, seed_products
 from .iam import BASIC_EXECUTION_POLICY, ensure_role, policy
 from .lambdas import ensure_function
@@ -33,9 +33,9 @@ SERVICES: dict[str, tuple[str, dict[str, str]]] = {
 DECLINED_CARD = "4000000000000002"  # the payment service always declines this test card
 
 
-def saga_table_keys() -> dict[str, str]:
+def saga_table_keys(n: Names | None = None) -> dict[str, str]:
     """The tables notebook 07 adds, by name → partition key."""
-    n = names()
+    n = n or names()
     return {n.payments_table: "orderId", n.shipments_table: "orderId", n.circuits_table: "service"}
 
 
@@ -63,7 +63,7 @@ def ensure_saga_functions(role_arn: str) -> dict[str, str]:
     deployed = {}
     for short, (folder, env) in SERVICES.items():
         config = ensure_function(n.service(short), source_dir=folder, role_arn=role_arn, shared=SHARED_MODULES,
-                                 env={var: getattr(n, attr) for var, attr in env.items()}, timeout=15)
+                                 env={var: getattr(n, attr) for var, attr in env.items()})
         deployed[config["FunctionName"]] = config["FunctionArn"]
     return deployed
 
@@ -146,14 +146,23 @@ def place_orders(state_machine_arn: str, orders: list[dict[str, Any]], *, concur
         started = time.monotonic()
         arn_ = sfn.start_execution(stateMachineArn=state_machine_arn, name=order["orderId"],
                                    input=json.dumps(order))["executionArn"]
-        execution = wait_for_execution(arn_, timeout)
-        output = execution.get("output") or {}
-        return {"orderId": order["orderId"], "outcome": output.get("status", "unfinished"),
-                "reason": output.get("reason", execution.get("error", "")), "execution": execution["status"],
-                "seconds": round(time.monotonic() - started, 2), "executionArn": arn_}
+        row = _outcome_row(wait_for_execution(arn_, timeout))
+        return {**row, "seconds": round(time.monotonic() - started, 2)}
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return pd.DataFrame(list(pool.map(run, orders)))
+
+
+def _outcome_row(execution: dict[str, Any]) -> dict[str, Any]:
+    output = execution.get("output") or {}
+    return {"orderId": execution["name"], "outcome": output.get("status", "unfinished"),
+            "reason": output.get("reason", execution.get("error", "")), "execution": execution["status"],
+            "executionArn": execution["executionArn"]}
+
+
+def outcomes(execution_arns: list[str], timeout: float = 180.0) -> pd.DataFrame:
+    """The same rows as ``place_orders`` for executions that already exist (e.g. after a redrive)."""
+    return pd.DataFrame([_outcome_row(wait_for_execution(arn_, timeout)) for arn_ in execution_arns])
 
 
 def order_ledger(order_ids: list[str]) -> pd.DataFrame:
@@ -191,3 +200,41 @@ def circuit(service: str = "payment") -> dict[str, Any]:
 def reset_circuit(service: str = "payment") -> None:
     """Forget a circuit's failures (closed, as if it had never failed)."""
     client("dynamodb").delete_item(TableName=names().circuits_table, Key={"service": {"S": service}})
+
+
+def routes_table(definition: dict[str, Any]) -> pd.DataFrame:
+    """A definition's top-level states as a table: type, where success goes, where each Catch goes.
+
+    >>> lab.routes_table(lab.load_definition("order_saga.json", lab.saga_substitutions()))
+    """
+    rows = []
+    for name, state in definition["States"].items():
+        if state["Type"] == "Choice":
+            success = ", ".join(dict.fromkeys([c["Next"] for c in state["Choices"]] + [state.get("Default", "")]))
+        else:
+            success = state.get("Next", "(end)")
+        catches = "; ".join(f"{'/'.join(c['ErrorEquals'])} → {c['Next']}" for c in state.get("Catch", []))
+        retries = sum(r.get("MaxAttempts", 3) for r in state.get("Retry", []))
+        rows.append({"state": name, "type": state["Type"], "next": success, "on error": catches,
+                     "retries": retries or ""})
+    return pd.DataFrame(rows).set_index("state")
+
+
+OUTCOME_COLOURS = {"completed": "#3F8624", "compensated": "#FF9900", "rejected": "#999999",
+                   "failed": "#D13212", "unfinished": "#000000"}
+
+
+def plot_outcomes(table: pd.DataFrame, title: str = "Order outcomes"):
+    """One bar per (outcome, reason) row of ``table`` (columns outcome, reason, orders), coloured by
+    outcome. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 0.35 * len(table) + 1.0), dpi=80)
+    labels = [f"{outcome}: {reason}" for outcome, reason in zip(table["outcome"], table["reason"])]
+    bars = ax.barh(labels, table["orders"], color=[OUTCOME_COLOURS.get(o, "#000000") for o in table["outcome"]])
+    ax.bar_label(bars, fontsize=8, padding=2)
+    ax.invert_yaxis()
+    ax.set_xlabel("orders")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig

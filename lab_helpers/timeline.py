@@ -67,24 +67,24 @@ def plot_retry_timeline(timeline: pd.DataFrame, title: str = "Task attempts"):
     """A horizontal bar per attempt (green succeeded, red failed, orange timed out) on one time axis,
     one row per state; the white gaps are the backoff between attempts. Returns the figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     colours = {"succeeded": "#3F8624", "failed": "#D13212", "timed out": "#FF9900", "running": "#999999"}
     states = list(dict.fromkeys(timeline["state"]))
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(states) + 1.2), dpi=90)
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(states) + 1.3), dpi=80)
     for _, row in timeline.iterrows():
         end = row["end_s"] if row["end_s"] is not None else row["start_s"]
-        width = max(end - row["start_s"], 0.02)
-        ax.barh(states.index(row["state"]), width, left=row["start_s"], color=colours[row["outcome"]],
-                edgecolor="black", linewidth=0.5)
+        y = states.index(row["state"])
+        ax.barh(y, max(end - row["start_s"], 0.02), left=row["start_s"], height=0.6,
+                color=colours[row["outcome"]], edgecolor="black", linewidth=0.5)
         if row["attempt"] > 1:
-            ax.annotate(f"try {row['attempt']}", (row["start_s"], states.index(row["state"]) + 0.32), fontsize=7)
-    ax.set_yticks(range(len(states)), states)
-    ax.invert_yaxis()
+            ax.annotate(f"try {row['attempt']} after {row['wait_s']:.1f} s", (row["start_s"], y - 0.4),
+                        fontsize=7, ha="center")
+    ax.set_yticks(range(len(states)), states, fontsize=8)
+    ax.set_ylim(len(states) - 0.5, -1)
     ax.set_xlabel("seconds since the execution started")
-    ax.set_title(title)
-    for outcome, colour in colours.items():
-        if outcome in set(timeline["outcome"]):
-            ax.barh([], [], color=colour, label=outcome)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    ax.legend(handles=[Patch(color=c, label=o) for o, c in colours.items() if o in set(timeline["outcome"])],
+              loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig

@@ -23,10 +23,9 @@ def saga(lab_env):
 
 @pytest.fixture(autouse=True)
 def no_faults(saga):
+    """Each test starts with healthy services and a closed circuit."""
     lab.clear_faults()
     lab.reset_circuit()
-    yield
-    lab.clear_faults()
 
 
 def order(items=None, **extra) -> dict:
@@ -179,3 +178,11 @@ def test_fault_settings_are_checked(saga):
     with pytest.raises(ValueError, match="rate"):
         lab.inject_fault("payment", rate=2)
     assert lab.fault_settings()["payment"] == {}
+
+
+def test_cleanup_removes_the_saga_too(saga):
+    deleted = lab.delete_everything()
+    assert "state machine saga-order-saga" in deleted and "function saga-payment-service" in deleted
+    assert {"table saga-payments", "event bus saga-orders-bus", "queue saga-order-notifications",
+            "role saga-saga-lambda-role"} <= set(deleted)
+    assert [d for d in lab.delete_everything() if not d.startswith("execution")] == []
