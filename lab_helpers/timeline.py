@@ -71,7 +71,7 @@ def plot_retry_timeline(timeline: pd.DataFrame, title: str = "Task attempts"):
 
     colours = {"succeeded": "#3F8624", "failed": "#D13212", "timed out": "#FF9900", "running": "#999999"}
     states = list(dict.fromkeys(timeline["state"]))
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(states) + 1.3), dpi=80)
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(states) + 1.6), dpi=80)
     for _, row in timeline.iterrows():
         end = row["end_s"] if row["end_s"] is not None else row["start_s"]
         y = states.index(row["state"])
@@ -85,6 +85,6 @@ def plot_retry_timeline(timeline: pd.DataFrame, title: str = "Task attempts"):
     ax.set_xlabel("seconds since the execution started")
     ax.set_title(title, fontsize=10)
     ax.legend(handles=[Patch(color=c, label=o) for o, c in colours.items() if o in set(timeline["outcome"])],
-              loc="lower right", fontsize=8)
+              loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     return fig
