@@ -12,6 +12,8 @@ Each patch is small and says why it exists; the modules named here hold the code
   every request (~1 ms of a ~2 ms PutItem): ``_cache_dispatch_lookups`` memoises both.
 - moto parses a DynamoDB UpdateExpression twice per UpdateItem:
   ``_cache_update_expressions`` parses each distinct expression once.
+- moto's DynamoDB writes are not atomic under concurrent requests: ``dynamodb_atomic``
+  serialises them. moto has no ``RedriveExecution``: ``sfn_redrive`` serves it.
 - moto's Step Functions interpreter is switched on, and its gaps against AWS are closed
   in ``stepfunctions`` (execution names, StartSyncExecution, Task calls that reach the
   sandbox in-process, parsed definitions cached).
@@ -46,6 +48,9 @@ def install(port: int) -> None:
     BackendDict.reset = classmethod(_reset_by_forgetting)
     _cache_dispatch_lookups()
     _cache_update_expressions()
+    from . import dynamodb_atomic
+
+    dynamodb_atomic.install()  # moto's DynamoDB writes race under concurrent requests
 
     from . import lambda_runtime
 

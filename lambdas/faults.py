@@ -8,7 +8,8 @@ only sets environment variables, and a configuration change starts fresh executi
   answers too late: the caller times out although the work happened).
 - ``FAULT_RATE``: the share of calls that fail, 0..1 (random, or seeded by ``FAULT_SEED``).
 - ``FAULT_EVERY``: fail every Nth call of an execution environment instead (deterministic).
-- ``FAULT_DELAY_SECONDS``: how long a ``timeout`` fault keeps the caller waiting (default 5).
+- ``FAULT_DELAY_SECONDS``: how long a ``timeout`` fault keeps the caller waiting (default 25:
+  longer than the saga's 20 s charge timeout, shorter than the function's own 30 s).
 - ``FAULT_ACTIONS``: only these actions fail (comma-separated, e.g. ``charge``); default all.
 """
 from __future__ import annotations
@@ -61,5 +62,5 @@ def run_with_faults(work: Callable[[], Any], action: str = "") -> Any:
     if kind == "throttle":
         raise TooManyRequestsException("injected fault: rate exceeded, slow down")
     result = work()  # the work happens; only the answer is late
-    time.sleep(float(os.environ.get("FAULT_DELAY_SECONDS") or 5))
+    time.sleep(float(os.environ.get("FAULT_DELAY_SECONDS") or 25))
     return result
