@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import threading
 
+from .patching import replace
+
 WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "execute_statement",
           "execute_transaction", "batch_execute_statement")
 _lock = threading.RLock()  # re-entrant: a transaction may call the single-item writes
@@ -32,4 +34,4 @@ def install() -> None:
                 return _method(self, *args, **kwargs)
 
         atomic._lab_atomic = True
-        setattr(DynamoDBBackend, name, atomic)
+        replace(DynamoDBBackend, name, atomic)

@@ -77,7 +77,8 @@ def saga_substitutions() -> dict[str, str]:
         return lam.get_function_configuration(FunctionName=name)["FunctionArn"]
 
     values = {"UserServiceArn": function_arn(n.user_service), "InventoryServiceArn": function_arn(n.inventory_service),
-              "StockServiceArn": function_arn(n.service("stock")), "PaymentServiceArn": function_arn(n.service("payment")),
+              "StockServiceArn": function_arn(n.service("stock")),
+              "PaymentServiceArn": function_arn(n.service("payment")),
               "ShippingServiceArn": function_arn(n.service("shipping")),
               "NotificationServiceArn": function_arn(n.service("notification")),
               "CircuitBreakerArn": function_arn(n.service("circuit"))}
@@ -230,7 +231,7 @@ def plot_outcomes(table: pd.DataFrame, title: str = "Order outcomes"):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 0.35 * len(table) + 1.0), dpi=80)
-    labels = [f"{outcome}: {reason}" for outcome, reason in zip(table["outcome"], table["reason"])]
+    labels = [f"{outcome}: {reason}" for outcome, reason in zip(table["outcome"], table["reason"], strict=True)]
     bars = ax.barh(labels, table["orders"], color=[OUTCOME_COLOURS.get(o, "#000000") for o in table["outcome"]])
     ax.bar_label(bars, fontsize=8, padding=2)
     ax.invert_yaxis()

@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import random
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 KINDS = ("error", "throttle", "timeout")
 
@@ -58,7 +59,8 @@ def run_with_faults(work: Callable[[], Any], action: str = "") -> Any:
     if kind not in KINDS or (actions and action not in actions) or not _should_fail():
         return work()
     if kind == "error":
-        raise ServiceUnavailable(f"injected fault: {os.environ.get('AWS_LAMBDA_FUNCTION_NAME', 'service')} is unavailable")
+        function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "service")
+        raise ServiceUnavailable(f"injected fault: {function} is unavailable")
     if kind == "throttle":
         raise TooManyRequestsException("injected fault: rate exceeded, slow down")
     result = work()  # the work happens; only the answer is late

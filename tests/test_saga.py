@@ -63,7 +63,8 @@ def test_a_declined_card_is_compensated_and_the_stock_comes_back(saga):
     assert (result["outcome"], result["reason"]) == ("compensated", "PaymentDeclined")
     assert lab.stock_levels()["prod-1"] == before
     row = ledger_row(placed["orderId"])
-    assert (row["order"], row["payment"], row["stock"], row["shipment"]) == ("compensated", "declined", "released", None)
+    assert (row["order"], row["payment"], row["stock"], row["shipment"]) == \
+        ("compensated", "declined", "released", None)
 
 
 def test_a_shipping_outage_undoes_everything_in_reverse(saga):
@@ -140,7 +141,7 @@ def test_a_payment_outage_fails_at_the_refund_and_redrive_finishes_the_compensat
 
 
 def clock(seconds: float) -> dict:
-    start = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC)
     return {"now": (start + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 

@@ -19,7 +19,7 @@ Table name in ``CIRCUITS_TABLE``.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 import boto3
@@ -36,7 +36,7 @@ def circuits_table():
 
 
 def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def format_time(moment: datetime) -> str:
@@ -46,7 +46,8 @@ def format_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def next_state(current: dict[str, Any], now: datetime, threshold: int, window: float, cooldown: float) -> dict[str, Any]:
+def next_state(current: dict[str, Any], now: datetime, threshold: int, window: float,
+               cooldown: float) -> dict[str, Any]:
     """The circuit after one more failure at ``now`` (pure: the unit tests call it directly)."""
     failures = int(current.get("failures", 0))
     window_start = current.get("windowStart")

@@ -98,8 +98,9 @@ def reserve(event: dict[str, Any]) -> dict[str, Any]:
             existing = _reservation(order_id)
             if existing and existing["status"]["S"] == "reserved":
                 return {"orderId": order_id, "status": "reserved", "replayed": True}
-            raise ReservationReleased(f"order {order_id} was already compensated; its stock is not taken again") from None
-        short = [p for p, code in zip(products, reasons[1:]) if code == "ConditionalCheckFailed"]
+            raise ReservationReleased(
+                f"order {order_id} was already compensated; its stock is not taken again") from None
+        short = [p for p, code in zip(products, reasons[1:], strict=False) if code == "ConditionalCheckFailed"]
         if short or not reasons:
             raise OutOfStock(f"not enough stock for {', '.join(short) or 'the order'}") from None
         raise
@@ -132,7 +133,8 @@ def release(event: dict[str, Any]) -> dict[str, Any]:
             dynamodb().transact_write_items(TransactItems=transaction)
             return {"orderId": order_id, "status": "released", "changed": True}
         except ClientError as error:
-            if error.response["Error"]["Code"] not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+            if error.response["Error"]["Code"] not in ("ConditionalCheckFailedException",
+                                                       "TransactionCanceledException"):
                 raise
     raise RuntimeError(f"reservation of {order_id} kept changing while it was being released")
 

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from aws_sandbox import sfn_redrive
+from aws_sandbox.stepfunctions import redrive as sfn_redrive
 
 ROLE = "arn:aws:iam::123456789012:role/sfn-test"
 
@@ -67,7 +67,7 @@ def test_redrive_resumes_at_the_failed_state_under_the_same_arn(sfn, aws, failin
     assert "redriveDate" not in failed
 
     create_table(aws, table)  # the cause of the failure is fixed
-    before = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=1)
+    before = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
     redriven = sfn.redrive_execution(executionArn=execution)
     assert redriven["redriveDate"] >= before
     done = finished(sfn, execution)
@@ -140,7 +140,7 @@ def test_an_aborted_execution_resumes_in_the_state_it_was_stopped_in(sfn):
 
 
 def test_redrivable_period_is_14_days():
-    stopped = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    stopped = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     execution = types.SimpleNamespace(status="FAILED", stop_date=stopped)
     assert sfn_redrive.not_redrivable_reason(execution, stopped + datetime.timedelta(days=13, hours=23)) is None
     assert sfn_redrive.not_redrivable_reason(execution, stopped + datetime.timedelta(days=14, seconds=1)) == \

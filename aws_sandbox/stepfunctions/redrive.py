@@ -21,6 +21,9 @@ from typing import Any
 from moto.core.exceptions import AWSError, JsonRESTError
 from werkzeug.wrappers import Request, Response
 
+from .. import awsapi
+from ..patching import replace
+
 REDRIVABLE_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 REDRIVABLE_PERIOD = datetime.timedelta(days=14)
 _lock = threading.Lock()
@@ -52,7 +55,7 @@ def redrive_fields(execution, *, describe: bool) -> dict[str, Any]:
     if count:
         fields["redriveDate"] = execution._lab_redrive_date
     if describe:
-        reason = not_redrivable_reason(execution, datetime.datetime.now(datetime.timezone.utc))
+        reason = not_redrivable_reason(execution, datetime.datetime.now(datetime.UTC))
         fields["redriveStatus"] = "NOT_REDRIVABLE" if reason else "REDRIVABLE"
         if reason:
             fields["redriveStatusReason"] = reason
@@ -89,7 +92,7 @@ def redrive(backend, execution_arn: str, client_token: str | None = None) -> dat
     with _lock:
         if client_token and client_token == getattr(execution, "_lab_redrive_token", None):
             return execution._lab_redrive_date  # the same request again: one redrive only
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # AWS dates carry milliseconds
         reason = not_redrivable_reason(execution, now)
         if reason:
@@ -158,34 +161,16 @@ RedriveWorker: Any = None
 
 
 def handle_request(request: Request) -> Response | None:
-    """Answer RedriveExecution; add the redrive fields to the fast DescribeExecution answer."""
-    target = request.headers.get("X-Amz-Target")
-    if target == "AWSStepFunctions.RedriveExecution":
-        return _redrive_request(request)
-    if target == "AWSStepFunctions.DescribeExecution":
-        from . import stepfunctions
-
-        response = stepfunctions.handle_operation(request)
-        if response is not None and response.status_code == 200:
-            answer = json.loads(response.get_data())
-            execution = _backend(request).describe_execution(answer["executionArn"])
-            answer.update({k: (_epoch(v) if k == "redriveDate" else v)
-                           for k, v in redrive_fields(execution, describe=True).items()})
-            return Response(json.dumps(answer), 200, content_type="application/x-amz-json-1.0")
-        return response
-    return None
+    """Answer RedriveExecution (moto has none); None for every other request."""
+    if request.headers.get("X-Amz-Target") != "AWSStepFunctions.RedriveExecution":
+        return None
+    return _redrive_request(request)
 
 
 def _backend(request: Request):
     from moto.stepfunctions.responses import get_backend
 
-    from . import awsapi
-
     return get_backend(*awsapi.caller_account_and_region(request))
-
-
-def _epoch(moment: datetime.datetime) -> float:
-    return moment.timestamp()
 
 
 def _redrive_request(request: Request) -> Response:
@@ -200,17 +185,18 @@ def _redrive_request(request: Request) -> Response:
     else:
         try:
             date = redrive(_backend(request), arn, body.get("clientToken"))
-            return Response(json.dumps({"redriveDate": _epoch(date)}), 200,
+            return Response(json.dumps({"redriveDate": date.timestamp()}), 200,
                             content_type="application/x-amz-json-1.0")
         except JsonRESTError as raised:
             error = raised
-    from .stepfunctions import _error_response
+    from .executions import _error_response
 
     return _error_response(error)
 
 
 def install() -> None:
-    """Add the redrive fields to moto's DescribeExecution and ListExecutions answers; once."""
+    """Add the redrive fields to moto's DescribeExecution and ListExecutions answers; once.
+    (The speed path's DescribeExecution adds them itself, from ``redrive_fields``.)"""
     global _installed, RedriveWorker
     with _lock:
         if _installed:
@@ -218,8 +204,6 @@ def install() -> None:
         from moto.stepfunctions.responses import StepFunctionResponse
 
         RedriveWorker = _make_worker_class()
-        moto_describe = StepFunctionResponse.describe_execution
-        moto_list = StepFunctionResponse.list_executions
 
         def describe_execution(self):
             result = moto_describe(self)
@@ -234,6 +218,6 @@ def install() -> None:
                 item.update(redrive_fields(backend.describe_execution(item["executionArn"]), describe=False))
             return result
 
-        StepFunctionResponse.describe_execution = describe_execution
-        StepFunctionResponse.list_executions = list_executions
+        moto_describe = replace(StepFunctionResponse, "describe_execution", describe_execution)
+        moto_list = replace(StepFunctionResponse, "list_executions", list_executions)
         _installed = True
