@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from .. import awsapi
 from ..patching import replace
+from .executions import _error_response
 
 REDRIVABLE_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 REDRIVABLE_PERIOD = datetime.timedelta(days=14)
@@ -84,11 +85,8 @@ def redrive(backend, execution_arn: str, client_token: str | None = None) -> dat
     """Resume the execution from the state that failed; return the redrive date."""
     from moto.stepfunctions.parser.api import ExecutionStatus
 
-    if execution_arn.split(":")[5:6] == ["express"]:
-        from moto.stepfunctions.exceptions import InvalidArn
-
-        raise InvalidArn("Invalid Arn: 'Resource type not valid in this context: express'")
-    execution = backend.describe_execution(execution_arn)  # ExecutionDoesNotExist, InvalidArn
+    # ExecutionDoesNotExist; InvalidArn, also for an Express execution (they keep no history)
+    execution = backend.describe_execution(execution_arn)
     with _lock:
         if client_token and client_token == getattr(execution, "_lab_redrive_token", None):
             return execution._lab_redrive_date  # the same request again: one redrive only
@@ -189,8 +187,6 @@ def _redrive_request(request: Request) -> Response:
                             content_type="application/x-amz-json-1.0")
         except JsonRESTError as raised:
             error = raised
-    from .executions import _error_response
-
     return _error_response(error)
 
 
