@@ -6,6 +6,7 @@ Concurrency stays at 8 clients: the sandbox throttles a function past 10 concurr
 from __future__ import annotations
 
 import datetime
+import time
 import uuid
 
 import pytest
@@ -169,6 +170,16 @@ def test_a_failed_trial_opens_the_circuit_again(saga):
     assert lab.circuit()["openUntil"] == clock(22)["now"]
     run(saga, order(clock=clock(40)))  # half-open; the trial fails
     assert lab.circuit()["state"] == "open" and lab.circuit()["openUntil"] == clock(60)["now"]
+
+
+def test_a_timeout_fault_does_the_work_and_answers_late(saga):
+    settings = lab.inject_fault("payment", rate=1.0, kind="timeout", delay_seconds=1)
+    assert settings == {"FAULT_KIND": "timeout", "FAULT_RATE": "1.0", "FAULT_DELAY_SECONDS": "1"}
+    order_id = f"t-{uuid.uuid4().hex[:12]}"
+    started = time.monotonic()
+    answer = lab.invoke(lab.names().service("payment"), {"action": "charge", "orderId": order_id, "amount": "9.99"})
+    assert time.monotonic() - started >= 1.0  # late...
+    assert answer["status"] == "captured" and ledger_row(order_id)["payment"] == "captured"  # ...but done
 
 
 def test_fault_settings_are_checked(saga):
