@@ -19,6 +19,10 @@ Correctness fixes (the sandbox would differ from AWS without them):
   the live API; apigateway:invoke Tasks reach the data plane with every parameter.
 - Velocity (``apigateway.vtl.install``): null renders as "", Velocity truthiness and ==, Java
   String methods.
+- Step Functions limits (``stepfunctions.limits``): ``States.ALL`` catches neither
+  ``States.DataLimitExceeded`` nor ``States.Runtime``, which AWS documents as terminal.
+- Server (``host_guard.install``): moto's global CORS (``Access-Control-Allow-Origin: *``, every
+  preflight allowed) is off, so web pages of other origins cannot script the sandbox.
 
 Speed paths (same answers, less time; ``moto_speed`` and ``stepfunctions.speed``,
 ``stepfunctions.tasks``): AWS managed policies parsed once; reset without rebuilding;
@@ -31,9 +35,9 @@ from __future__ import annotations
 import os
 import threading
 
-from . import dynamodb_atomic, lambda_runtime, moto_speed, patching
+from . import dynamodb_atomic, host_guard, lambda_runtime, moto_speed, patching
 from .apigateway import deployments, sfn_invoke, vtl
-from .stepfunctions import executions, redrive, semantics, speed, tasks
+from .stepfunctions import executions, limits, redrive, semantics, speed, tasks
 
 # The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
 # every service it can call, Batch and with it all of EC2) and API Gateway's models: about
@@ -63,6 +67,7 @@ def install(port: int) -> None:
         return
     lambda_runtime.install(port)  # correctness: Lambda runs without Docker
     dynamodb_atomic.install()  # correctness: concurrent DynamoDB writes do not race
+    host_guard.install()  # no permissive CORS
     if patching.speed_paths_enabled():
         moto_speed.install()
     _installed_port = port
@@ -90,6 +95,7 @@ def install_deferred() -> None:
         semantics.install_heap_keys()
         semantics.install_thread_registry()
         semantics.install_time_scale(float(os.environ.get(semantics.TIME_SCALE_ENV) or 1.0))
+        limits.install_terminal_errors()  # States.ALL does not catch States.DataLimitExceeded
         deployments.install()  # a stage serves what was deployed
         sfn_invoke.install()  # apigateway:invoke reaches the data plane
         vtl.install()
