@@ -9,10 +9,12 @@ changed and why.
 Correctness fixes (the sandbox would differ from AWS without them):
 - Lambda: moto needs Docker to run code; ``LambdaBackend.invoke`` and ``LambdaFunction.invoke``
   are handed to the sandbox's worker-process runtime (``lambda_runtime.install``).
-- Step Functions (``stepfunctions.executions``, ``.tasks``, ``.semantics``): execution names,
-  idempotent starts, Express executions, StartSyncExecution; bounded memory (one snapshot of a
-  machine per revision, names by index, history compacted at the end, closed executions capped);
-  a Lambda error's Cause verbatim;
+- DynamoDB (``dynamodb_atomic``): moto's writes race under concurrent requests (lost updates, a
+  condition passing for two writers); every write runs under one lock, as DynamoDB's are atomic.
+- Step Functions (``stepfunctions.executions``, ``.redrive``, ``.tasks``, ``.semantics``): execution
+  names, idempotent starts, Express executions, StartSyncExecution, RedriveExecution; bounded memory
+  (one snapshot of a machine per revision, names by index, history compacted at the end, closed
+  executions capped); a Lambda error's Cause verbatim;
   apigateway:invoke errors; StringMatches; context timestamps; component heap keys; moto's
   thread registry; the test-only time scale.
 - Step Functions, newer features: JSONata and workflow variables on jsonata-python
@@ -44,10 +46,10 @@ from __future__ import annotations
 import os
 import threading
 
-from . import (host_guard, lambda_runtime, moto_speed, patching, sfn_callbacks, sfn_jsonata, sfn_logging,
-               sfn_task_results, sfn_test_state)
+from . import (dynamodb_atomic, host_guard, lambda_runtime, moto_speed, patching, sfn_callbacks, sfn_jsonata,
+               sfn_logging, sfn_task_results, sfn_test_state)
 from .apigateway import deployments, patch_operations, sfn_invoke, usage, vtl
-from .stepfunctions import executions, limits, semantics, speed, tasks
+from .stepfunctions import executions, limits, redrive, semantics, speed, tasks
 
 # The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
 # every service it can call, Batch and with it all of EC2) and API Gateway's models: about
@@ -76,6 +78,7 @@ def install(port: int) -> None:
     if _installed_port is not None:
         return
     lambda_runtime.install(port)  # correctness: Lambda runs without Docker
+    dynamodb_atomic.install()  # correctness: concurrent DynamoDB writes do not race
     host_guard.install()  # no permissive CORS
     if patching.speed_paths_enabled():
         moto_speed.install()
@@ -97,6 +100,7 @@ def install_deferred() -> None:
         # Correctness fixes.
         executions.install()
         executions.install_bounded_memory()
+        redrive.install()  # RedriveExecution, which moto lacks
         tasks.install_api_gateway_errors()
         tasks.install_lambda_errors(in_process=fast)
         semantics.install_string_matches()
@@ -130,7 +134,8 @@ def install_deferred() -> None:
 
 def extra_operations() -> list:
     """Handlers for AWS operations the sandbox answers before moto (tried in order, POST only)."""
-    handlers = [lambda_runtime.handle_invoke_request, executions.handle_start_sync, sfn_test_state.handle_request]
+    handlers = [lambda_runtime.handle_invoke_request, executions.handle_start_sync, redrive.handle_request,
+                sfn_test_state.handle_request]
     if patching.speed_paths_enabled():
         handlers += [speed.handle_operation, moto_speed.handle_dynamodb_request]
     return handlers

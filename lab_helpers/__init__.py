@@ -98,6 +98,26 @@ _EXPORTS: dict[str, str] = {
     "per_interval": "traffic",
     "plot_throttling": "traffic",
     "token_bucket": "traffic",
+    "clear_faults": "faults",
+    "fault_settings": "faults",
+    "inject_fault": "faults",
+    "ensure_notifications": "notifications",
+    "read_notifications": "notifications",
+    "DECLINED_CARD": "saga",
+    "Saga": "saga",
+    "circuit": "saga",
+    "ensure_saga": "saga",
+    "order_ledger": "saga",
+    "outcomes": "saga",
+    "place_orders": "saga",
+    "plot_outcomes": "saga",
+    "reset_circuit": "saga",
+    "restock": "saga",
+    "routes_table": "saga",
+    "saga_substitutions": "saga",
+    "stock_levels": "saga",
+    "retry_timeline": "timeline",
+    "plot_retry_timeline": "timeline",
     "Workshop": "workshop",
     "ensure_workshop": "workshop",
 }
@@ -116,4 +136,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-

@@ -178,6 +178,51 @@ class Names:
     def approvals_apigateway_role(self) -> str:
         return f"{self.prefix}-approvals-apigateway-role"
 
+    # notebook 07: the saga's services, tables, roles, workflow and notifications
+    @property
+    def payments_table(self) -> str:
+        return f"{self.prefix}-payments"
+
+    @property
+    def shipments_table(self) -> str:
+        return f"{self.prefix}-shipments"
+
+    @property
+    def circuits_table(self) -> str:
+        return f"{self.prefix}-circuits"
+
+    def service(self, short: str) -> str:
+        """A saga service's function name: ``service("payment")`` → ``apicomp-payment-service``."""
+        return f"{self.prefix}-{short}-service"
+
+    @property
+    def saga_lambda_role(self) -> str:
+        return f"{self.prefix}-saga-lambda-role"
+
+    @property
+    def saga_states_role(self) -> str:
+        return f"{self.prefix}-saga-states-role"
+
+    @property
+    def order_saga(self) -> str:
+        return f"{self.prefix}-order-saga"
+
+    @property
+    def catch_limits_machine(self) -> str:
+        return f"{self.prefix}-catch-limits"
+
+    @property
+    def event_bus(self) -> str:
+        return f"{self.prefix}-orders-bus"
+
+    @property
+    def notifications_rule(self) -> str:
+        return f"{self.prefix}-order-status-to-queue"
+
+    @property
+    def notifications_queue(self) -> str:
+        return f"{self.prefix}-order-notifications"
+
 
 def names() -> Names:
     """The names of this learner's resources.

@@ -25,12 +25,14 @@ RUNTIME = "python3.12"
 WAIT = {"Delay": 1, "MaxAttempts": 120}
 
 
-def build_zip(source_dir: Path) -> bytes:
-    """The deployment package: every file of the folder except tests and caches, reproducibly."""
+def build_zip(source_dir: Path, shared: tuple[str, ...] = ()) -> bytes:
+    """The deployment package: every file of the folder except tests and caches, reproducibly,
+    plus the ``shared`` modules of ``lambdas/`` (e.g. ``faults.py``) at the package's root."""
     buffer = io.BytesIO()
+    files = [(path, path.relative_to(source_dir)) for path in sorted(source_dir.rglob("*"))]
+    files += [(LAMBDAS_DIR / name, Path(name)) for name in shared]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(source_dir.rglob("*")):
-            relative = path.relative_to(source_dir)
+        for path, relative in sorted(files, key=lambda pair: pair[1].as_posix()):
             if (not path.is_file() or "__pycache__" in relative.parts or path.name.startswith("test_")
                     or path.suffix == ".pyc"):
                 continue
@@ -56,7 +58,7 @@ def code_sha256(package: bytes) -> str:
 
 def ensure_function(name: str, *, source_dir: str | Path, role_arn: str,
                     env: dict[str, str] | None = None, handler: str = "handler.lambda_handler",
-                    timeout: int = 30, memory: int = 128) -> dict[str, Any]:
+                    timeout: int = 30, memory: int = 128, shared: tuple[str, ...] = ()) -> dict[str, Any]:
     """Create or update a Python function from a folder of ``lambdas/``; wait until it is ready.
 
     >>> role_arn = roles["apicomp-lambda-role"]
@@ -67,7 +69,7 @@ def ensure_function(name: str, *, source_dir: str | Path, role_arn: str,
     folder = folder if folder.is_absolute() else LAMBDAS_DIR / folder
     if not (folder / handler.split(".")[0]).with_suffix(".py").exists():
         raise FileNotFoundError(f"{folder} has no {handler.split('.')[0]}.py")
-    package = build_zip(folder)
+    package = build_zip(folder, shared)
     settings = dict(Role=role_arn, Handler=handler, Runtime=RUNTIME, Timeout=timeout, MemorySize=memory,
                     Environment={"Variables": env or {}})
     lam = client("lambda")

@@ -8,9 +8,11 @@ from .config import names
 from .dynamodb import ensure_workshop_tables, seed_products
 from .iam import ensure_workshop_roles
 from .lambdas import ensure_workshop_functions
+from .saga import Saga, ensure_saga
 from .stepfunctions import ensure_order_workflow
 
-STEPS = {1: "IAM roles", 2: "DynamoDB tables", 3: "Lambda services", 4: "state machine", 5: "REST API"}
+STEPS = {1: "IAM roles", 2: "DynamoDB tables", 3: "Lambda services", 4: "state machine", 5: "REST API",
+         6: "(testing: nothing new)", 7: "the order saga"}
 
 
 @dataclass
@@ -23,6 +25,7 @@ class Workshop:
     state_machine_arn: str | None = None
     api_id: str | None = None
     api_url: str | None = None
+    saga: Saga | None = None
 
 
 def ensure_workshop(upto: int) -> Workshop:
@@ -48,4 +51,6 @@ def ensure_workshop(upto: int) -> Workshop:
     if upto >= 5:
         api = ensure_orders_api(state_machine_arn=ws.state_machine_arn, role_arn=ws.roles[n.apigateway_role])
         ws.api_id, ws.api_url = api["id"], api["url"]
+    if upto >= 7:
+        ws.saga = ensure_saga()
     return ws

@@ -28,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 
 from .. import awsapi
 from ..patching import replace
+from . import redrive
 from .executions import ExecutionStore, _error_response
 
 
@@ -112,6 +113,8 @@ def _describe_execution_answer(backend, body: dict) -> Response | None:
     for key in ("error", "cause"):
         if getattr(execution, key) is not None:
             answer[key] = getattr(execution, key)
+    answer.update({key: _epoch_milliseconds(value) if key == "redriveDate" else value
+                   for key, value in redrive.redrive_fields(execution, describe=True).items()})
     return _json_response(answer)
 
 
