@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "endpoint_url": "backend",
     "tags": "backend",
     "delete_everything": "cleanup",
+    "kit_resources": "cleanup",
     "LabConfigError": "config",
     "Names": "config",
     "names": "config",
@@ -87,7 +88,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .apigateway import ORDER_MODEL, ensure_orders_api, invoke_url, orders_api_methods  # noqa: F401
     from .backend import account_id, arn, client, describe_backend, endpoint_url, tags  # noqa: F401
-    from .cleanup import delete_everything  # noqa: F401
+    from .cleanup import delete_everything, kit_resources  # noqa: F401
     from .config import LabConfigError, Names, names, settings  # noqa: F401
     from .diagram import draw_workflow  # noqa: F401
     from .forms import OrderForm, OrderPlaced  # noqa: F401
