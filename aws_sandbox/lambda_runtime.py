@@ -41,7 +41,7 @@ from urllib.parse import unquote
 from moto.awslambda.exceptions import LambdaClientError
 from werkzeug.wrappers import Request, Response
 
-from . import awsapi
+from . import awsapi, metrics
 
 WORKER_PY = Path(__file__).with_name("lambda_worker.py")
 WORKER_JS = Path(__file__).with_name("lambda_worker.js")
@@ -418,6 +418,7 @@ class Outcome:
     payload: bytes
     function_error: str | None
     log_lines: list[str]
+    duration_ms: float = 0.0
 
 
 def run(fn, payload: bytes, invoked_arn: str, request_id: str, *, wait: bool = False,
@@ -427,10 +428,17 @@ def run(fn, payload: bytes, invoked_arn: str, request_id: str, *, wait: bool = F
     reserved = fn.reserved_concurrency is not None
     limit = int(fn.reserved_concurrency) if reserved else max_workers()
     pool = pool_for(spec)
-    worker = pool.acquire(fn, spec, limit, reserved, wait)
+    try:
+        worker = pool.acquire(fn, spec, limit, reserved, wait)
+    except TooManyRequestsException:
+        metrics.lambda_throttle(spec.account_id, spec.region, spec.name)
+        raise
+    concurrency = pool.busy
     healthy = False
     try:
         outcome, healthy = invoke_on(worker, spec, payload, invoked_arn, request_id, client_context)
+        metrics.lambda_invocation(spec.account_id, spec.region, spec.name, outcome.duration_ms,
+                                  outcome.function_error is not None, concurrency)
         return outcome
     finally:
         if not healthy:  # timed out, crashed or failed to start: the next call starts cold
@@ -489,8 +497,8 @@ def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: s
     lines.append(report + status)
     write_logs(spec, worker.log_stream, lines, start_wall)
     if error is not None:
-        return Outcome(json.dumps(error).encode(), "Unhandled", lines), healthy
-    return Outcome(result, None, lines), healthy
+        return Outcome(json.dumps(error).encode(), "Unhandled", lines, duration_ms), healthy
+    return Outcome(result, None, lines, duration_ms), healthy
 
 
 def init_failure(worker: Worker, init: Exchange, request_id: str) -> dict:

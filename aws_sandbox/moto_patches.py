@@ -15,6 +15,9 @@ Each patch is small and says why it exists; the modules named here hold the code
 - moto's Step Functions interpreter is switched on, and its gaps against AWS are closed
   in ``stepfunctions`` (execution names, StartSyncExecution, Task calls that reach the
   sandbox in-process, parsed definitions cached).
+- moto's CloudWatch has no service metrics and never evaluates alarms: ``metrics`` serves
+  AWS/States, AWS/Lambda and AWS/ApiGateway data points through moto's metric-provider hook,
+  ``alarms`` evaluates metric alarms and publishes their actions to SNS.
 - moto's API Gateway serves the live API rather than what was deployed, and its
   ``apigateway:invoke`` Task drops Stage/Path/RequestBody: fixed in ``apigateway``.
 """
@@ -47,9 +50,11 @@ def install(port: int) -> None:
     _cache_dispatch_lookups()
     _cache_update_expressions()
 
-    from . import lambda_runtime
+    from . import alarms, lambda_runtime, metrics
 
     lambda_runtime.install(port)
+    metrics.install()  # the services' CloudWatch metrics, and alarms evaluated on them
+    alarms.install()
     global _port
     _port = port
 
@@ -75,9 +80,10 @@ def install_deferred() -> None:
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, stepfunctions
+        from . import apigateway, metrics, stepfunctions
 
         stepfunctions.install(_port)
+        metrics.install_states()
         # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
         apigateway.install()
         _deferred_done.set()

@@ -100,12 +100,13 @@ def reset_everything() -> None:
     """Wipe all state: moto's backends, Lambda workers, data-plane counters and logs."""
     from moto.moto_api import _internal
 
-    from . import lambda_runtime
+    from . import lambda_runtime, metrics
     from .apigateway import dataplane
 
     lambda_runtime.shutdown_all_workers()
     _internal.moto_api_backend.reset()
     dataplane.reset()
+    metrics.reset()
 
 
 def json_response(body, status: int = 200) -> Response:

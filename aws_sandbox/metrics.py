@@ -1,0 +1,193 @@
+"""CloudWatch metrics as AWS services publish them, at 1-minute resolution.
+
+The sandbox's Step Functions, Lambda and API Gateway report what happens here (``record``), and
+moto's CloudWatch serves it to GetMetricData, GetMetricStatistics and ListMetrics, so the same
+calls chart the same metrics on the sandbox and on AWS:
+
+- ``AWS/States`` by ``StateMachineArn``: ExecutionsStarted, ExecutionsSucceeded, ExecutionsFailed,
+  ExecutionsAborted, ExecutionsTimedOut, ExecutionTime (ms) — from moto's executions, hooked in
+  ``install_states``. ExecutionThrottled is never published: the sandbox never throttles a start.
+- ``AWS/Lambda`` by ``FunctionName``: Invocations, Errors, Throttles (0 or 1 for each attempt,
+  so Average is a rate), Duration (ms), ConcurrentExecutions (use Maximum) — from
+  ``lambda_runtime``.
+- ``AWS/ApiGateway`` by ``ApiName`` and ``Stage``: Count, 4XXError, 5XXError (0 or 1 for each
+  request), Latency and IntegrationLatency (ms) — from the data plane.
+
+Why not PutMetricData for each event: an order makes about twenty data points, and moto keeps
+every datum in one list that each query scans. Here a data point only adds to the running
+sum/count/min/max of its (metric, dimensions, minute) cell — a dictionary update under a lock
+— and moto sees one statistic set per cell, through its metric-provider hook, when asked.
+Percentile statistics (p99) cannot be computed from statistic sets; moto answers none for them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any, Callable
+
+PERIOD_SECONDS = 60
+RETENTION_SECONDS = 15 * 24 * 3600  # AWS keeps 1-minute data points for 15 days
+
+# (account, region, namespace, metric, dimensions, unit, minute start) -> [sum, count, min, max]
+Key = tuple[str, str, str, str, tuple[tuple[str, str], ...], str, int]
+_cells: dict[Key, list[float]] = {}
+_lock = threading.Lock()
+_clock: Callable[[], float] = time.time
+_oldest_minute = 0
+
+
+def record(account_id: str, region: str, namespace: str, metric: str, dimensions: tuple[tuple[str, str], ...],
+           value: float, unit: str = "Count") -> None:
+    """Add one data point to the current minute of a metric (cheap: called on every request)."""
+    minute = int(_clock()) // PERIOD_SECONDS * PERIOD_SECONDS
+    key = (account_id, region, namespace, metric, dimensions, unit, minute)
+    with _lock:
+        cell = _cells.get(key)
+        if cell is None:
+            _cells[key] = [value, 1, value, value]
+            if minute - _oldest_minute > RETENTION_SECONDS:
+                _expire(minute)
+        else:
+            cell[0] += value
+            cell[1] += 1
+            if value < cell[2]:
+                cell[2] = value
+            if value > cell[3]:
+                cell[3] = value
+
+
+def _expire(now_minute: int) -> None:
+    global _oldest_minute
+    cutoff = now_minute - RETENTION_SECONDS
+    for key in [k for k in _cells if k[6] < cutoff]:
+        del _cells[key]
+    _oldest_minute = min((k[6] for k in _cells), default=now_minute)
+
+
+def cells(account_id: str, region: str) -> list[tuple[Key, list[float]]]:
+    """A copy of every (key, [sum, count, min, max]) of one account and region."""
+    with _lock:
+        return [(key, list(value)) for key, value in _cells.items()
+                if key[0] == account_id and key[1] == region]
+
+
+def reset() -> None:
+    with _lock:
+        _cells.clear()
+
+
+def set_clock(clock: Callable[[], float]) -> None:
+    """Tests: where ``record`` reads the time (epoch seconds)."""
+    global _clock
+    _clock = clock
+
+
+# -- the three services' data points ------------------------------------------------------------
+def lambda_invocation(account_id: str, region: str, function: str, duration_ms: float, error: bool,
+                      concurrency: int) -> None:
+    dims = (("FunctionName", function),)
+    record(account_id, region, "AWS/Lambda", "Invocations", dims, 1)
+    record(account_id, region, "AWS/Lambda", "Errors", dims, 1 if error else 0)
+    record(account_id, region, "AWS/Lambda", "Throttles", dims, 0)
+    record(account_id, region, "AWS/Lambda", "Duration", dims, duration_ms, "Milliseconds")
+    record(account_id, region, "AWS/Lambda", "ConcurrentExecutions", dims, concurrency)
+
+
+def lambda_throttle(account_id: str, region: str, function: str) -> None:
+    record(account_id, region, "AWS/Lambda", "Throttles", (("FunctionName", function),), 1)
+
+
+def api_request(account_id: str, region: str, api_name: str, stage: str, status: int, latency_ms: float,
+                integration_latency_ms: float | None) -> None:
+    dims = (("ApiName", api_name), ("Stage", stage))
+    record(account_id, region, "AWS/ApiGateway", "Count", dims, 1)
+    record(account_id, region, "AWS/ApiGateway", "4XXError", dims, 1 if 400 <= status < 500 else 0)
+    record(account_id, region, "AWS/ApiGateway", "5XXError", dims, 1 if status >= 500 else 0)
+    record(account_id, region, "AWS/ApiGateway", "Latency", dims, latency_ms, "Milliseconds")
+    if integration_latency_ms is not None:
+        record(account_id, region, "AWS/ApiGateway", "IntegrationLatency", dims, integration_latency_ms,
+               "Milliseconds")
+
+
+ENDED = {"SUCCEEDED": "ExecutionsSucceeded", "FAILED": "ExecutionsFailed", "ABORTED": "ExecutionsAborted",
+         "TIMED_OUT": "ExecutionsTimedOut"}
+
+
+def execution_started(execution: Any) -> None:
+    record(execution.account_id, execution.region_name, "AWS/States", "ExecutionsStarted",
+           (("StateMachineArn", execution.state_machine_arn),), 1)
+
+
+def execution_ended(execution: Any) -> None:
+    metric = ENDED.get(getattr(execution.exec_status, "value", None))
+    if metric is None:
+        return
+    dims = (("StateMachineArn", execution.state_machine_arn),)
+    record(execution.account_id, execution.region_name, "AWS/States", metric, dims, 1)
+    if execution.stop_date is not None:
+        elapsed = (execution.stop_date - execution.start_date).total_seconds() * 1000
+        record(execution.account_id, execution.region_name, "AWS/States", "ExecutionTime", dims,
+               max(elapsed, 0.0), "Milliseconds")
+
+
+# -- moto: where the data points come out, and the executions they come from --------------------
+def install() -> None:
+    """Serve the data points through moto's CloudWatch (once per process)."""
+    from moto.cloudwatch.models import CloudWatchBackend, MetricAggregatedDatum
+    from moto.core.common_models import CloudWatchMetricProvider
+
+    if getattr(CloudWatchBackend, "_lab_metrics", False):
+        return
+
+    class SandboxMetrics(CloudWatchMetricProvider):
+        """moto asks every provider for its data points on each metric query."""
+
+        @staticmethod
+        def get_cloudwatch_metrics(account_id: str, region: str) -> list[Any]:
+            return [
+                MetricAggregatedDatum(
+                    namespace=key[2], name=key[3], sum_stat=value[0], sample_count=value[1],
+                    min_stat=value[2], max_stat=value[3],
+                    dimensions=[{"Name": n, "Value": v} for n, v in key[4]],
+                    # moto compares naive UTC datetimes
+                    timestamp=dt.datetime.fromtimestamp(key[6], dt.timezone.utc).replace(tzinfo=None),
+                    unit=key[5])
+                for key, value in cells(account_id, region)]
+
+    moto_get_metric_data = CloudWatchBackend.get_metric_data
+
+    def get_metric_data(self, queries, start_time, end_time, scan_by="TimestampAscending"):
+        # AWS rounds StartTime down to the whole minute (data less than 15 days old), so the
+        # periods it answers are aligned with the minutes the data points belong to.
+        results = moto_get_metric_data(self, queries, start_time.replace(second=0, microsecond=0), end_time,
+                                       scan_by)
+        for result in results:  # moto gives None for a statistic it cannot compute (p99): AWS gives no point
+            kept = [(t, v) for t, v in zip(result["timestamps"], result["values"]) if v is not None]
+            result["timestamps"], result["values"] = [t for t, _ in kept], [v for _, v in kept]
+        return results
+
+    CloudWatchBackend.get_metric_data = get_metric_data
+    CloudWatchBackend._lab_metrics = SandboxMetrics
+
+
+def install_states() -> None:
+    """Count executions as they start and end (moto's interpreter; installed with Step Functions)."""
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+
+    if getattr(Execution, "_lab_metrics", False):
+        return
+    moto_start = Execution.start
+    moto_reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    def start(self) -> None:
+        moto_start(self)
+        execution_started(self)
+
+    def reflect_execution_status(self) -> None:
+        moto_reflect(self)
+        execution_ended(self.execution)
+
+    Execution.start = start
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_execution_status
+    Execution._lab_metrics = True
