@@ -41,6 +41,27 @@ _EXPORTS: dict[str, str] = {
     "seed_products": "dynamodb",
     "to_dynamodb": "dynamodb",
     "workshop_table_keys": "dynamodb",
+    "cost_chart": "charts",
+    "execution_timeline": "charts",
+    "knee_chart": "charts",
+    "load_test_report": "charts",
+    "metrics_chart": "charts",
+    "open_vs_closed": "charts",
+    "state_duration_chart": "charts",
+    "dashboard_body": "cloudwatch",
+    "ensure_alarm_inbox": "cloudwatch",
+    "ensure_dashboard": "cloudwatch",
+    "get_metrics": "cloudwatch",
+    "metric": "cloudwatch",
+    "order_metrics": "cloudwatch",
+    "read_notifications": "cloudwatch",
+    "wait_for_alarm": "cloudwatch",
+    "execution_path": "history",
+    "history_events": "history",
+    "state_durations": "history",
+    "state_spans": "history",
+    "state_transitions": "history",
+    "task_calls": "history",
     "HttpResult": "httpclient",
     "get": "httpclient",
     "post_json": "httpclient",
@@ -57,6 +78,21 @@ _EXPORTS: dict[str, str] = {
     "ensure_workshop_functions": "lambdas",
     "handler_source": "lambdas",
     "invoke": "lambdas",
+    "ci_mode": "loadtest",
+    "closed_loop": "loadtest",
+    "http_sender": "loadtest",
+    "in_flight": "loadtest",
+    "join_executions": "loadtest",
+    "load_summary": "loadtest",
+    "open_loop": "loadtest",
+    "run_id": "loadtest",
+    "step_load": "loadtest",
+    "OrderUsage": "pricing",
+    "cost": "pricing",
+    "order_costs": "pricing",
+    "express_gb_seconds": "pricing",
+    "lambda_gb_seconds": "pricing",
+    "price_table": "pricing",
     "ensure_order_workflow": "stepfunctions",
     "ensure_state_machine": "stepfunctions",
     "execution_history_table": "stepfunctions",
@@ -88,6 +124,9 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .apigateway import ORDER_MODEL, ensure_orders_api, invoke_url, orders_api_methods  # noqa: F401
     from .backend import account_id, arn, client, describe_backend, endpoint_url, tags  # noqa: F401
+    from .charts import cost_chart, execution_timeline, knee_chart, load_test_report, metrics_chart, open_vs_closed, state_duration_chart  # noqa: F401
+    from .cloudwatch import dashboard_body, ensure_alarm_inbox, ensure_dashboard, get_metrics, metric, order_metrics, read_notifications, wait_for_alarm  # noqa: F401
+    from .history import execution_path, history_events, state_durations, state_spans, state_transitions, task_calls  # noqa: F401
     from .cleanup import delete_everything, kit_resources  # noqa: F401
     from .config import LabConfigError, Names, names, settings  # noqa: F401
     from .diagram import draw_workflow  # noqa: F401
@@ -96,5 +135,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .httpclient import HttpResult, get, post_json  # noqa: F401
     from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
     from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
+    from .loadtest import ci_mode, closed_loop, http_sender, in_flight, join_executions, load_summary, open_loop, run_id, step_load  # noqa: F401
+    from .pricing import OrderUsage, cost, express_gb_seconds, lambda_gb_seconds, order_costs, price_table  # noqa: F401
     from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
     from .workshop import Workshop, ensure_workshop  # noqa: F401
