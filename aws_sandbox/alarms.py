@@ -1,6 +1,6 @@
 """CloudWatch metric alarms, evaluated as AWS evaluates them (moto stores alarms but never does).
 
-Every ``LAB_SANDBOX_ALARM_SECONDS`` (default 5) a background thread evaluates each metric alarm
+Every ``LAB_SANDBOX_ALARM_SECONDS`` (default 2) a background thread evaluates each metric alarm
 of every account and region on its metric's data points (the services' metrics of ``metrics``
 and anything sent with PutMetricData): the statistic of each of the last ``EvaluationPeriods``
 periods is compared with the threshold; ``DatapointsToAlarm`` (M of N) breaching periods put it
@@ -26,7 +26,7 @@ from typing import Any
 log = logging.getLogger("aws_sandbox.alarms")
 
 INTERVAL_ENV = "LAB_SANDBOX_ALARM_SECONDS"
-DEFAULT_INTERVAL_SECONDS = 5.0
+DEFAULT_INTERVAL_SECONDS = 2.0
 REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)",
                 "us-west-2": "US West (Oregon)", "eu-west-1": "EU (Ireland)", "eu-central-1": "EU (Frankfurt)"}
 COMPARISONS = {

@@ -17,21 +17,28 @@ Why not PutMetricData for each event: an order makes about twenty data points, a
 every datum in one list that each query scans. Here a data point only adds to the running
 sum/count/min/max of its (metric, dimensions, minute) cell — a dictionary update under a lock
 — and moto sees one statistic set per cell, through its metric-provider hook, when asked.
-Percentile statistics (p99) cannot be computed from statistic sets; moto answers none for them.
+Percentiles (``p99``) need the values themselves: millisecond metrics also keep up to
+``SAMPLES_PER_CELL`` values per cell (a uniform random sample beyond that), and GetMetricData
+answers percentile queries of these metrics from them (moto has no percentiles).
 """
 from __future__ import annotations
 
 import datetime as dt
+import random
+import re
 import threading
 import time
 from typing import Any, Callable
 
 PERIOD_SECONDS = 60
+SAMPLES_PER_CELL = 2000
 RETENTION_SECONDS = 15 * 24 * 3600  # AWS keeps 1-minute data points for 15 days
 
 # (account, region, namespace, metric, dimensions, unit, minute start) -> [sum, count, min, max]
 Key = tuple[str, str, str, str, tuple[tuple[str, str], ...], str, int]
 _cells: dict[Key, list[float]] = {}
+_samples: dict[Key, list[float]] = {}  # millisecond metrics only, for percentiles
+_random = random.Random(0)
 _lock = threading.Lock()
 _clock: Callable[[], float] = time.time
 _oldest_minute = 0
@@ -55,6 +62,14 @@ def record(account_id: str, region: str, namespace: str, metric: str, dimensions
                 cell[2] = value
             if value > cell[3]:
                 cell[3] = value
+        if unit == "Milliseconds":
+            sample = _samples.setdefault(key, [])
+            if len(sample) < SAMPLES_PER_CELL:
+                sample.append(value)
+            else:  # reservoir sampling: every value so far equally likely to be kept
+                slot = _random.randrange(int(_cells[key][1]))
+                if slot < SAMPLES_PER_CELL:
+                    sample[slot] = value
 
 
 def _expire(now_minute: int) -> None:
@@ -62,6 +77,7 @@ def _expire(now_minute: int) -> None:
     cutoff = now_minute - RETENTION_SECONDS
     for key in [k for k in _cells if k[6] < cutoff]:
         del _cells[key]
+        _samples.pop(key, None)
     _oldest_minute = min((k[6] for k in _cells), default=now_minute)
 
 
@@ -72,9 +88,26 @@ def cells(account_id: str, region: str) -> list[tuple[Key, list[float]]]:
                 if key[0] == account_id and key[1] == region]
 
 
+def percentile(account_id: str, region: str, namespace: str, metric: str, dimensions: tuple[tuple[str, str], ...],
+               start: int, end: int, q: float) -> float | None:
+    """The q-th percentile (0-100) of a millisecond metric's values in [start, end) (epoch seconds)."""
+    with _lock:
+        values = [v for key, sample in _samples.items()
+                  if key[:5] == (account_id, region, namespace, metric, dimensions) and start <= key[6] < end
+                  for v in sample]
+    if not values:
+        return None
+    values.sort()
+    rank = q / 100 * (len(values) - 1)  # linear interpolation between the closest ranks
+    low = int(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
 def reset() -> None:
     with _lock:
         _cells.clear()
+        _samples.clear()
 
 
 def set_clock(clock: Callable[[], float]) -> None:
@@ -160,15 +193,46 @@ def install() -> None:
     def get_metric_data(self, queries, start_time, end_time, scan_by="TimestampAscending"):
         # AWS rounds StartTime down to the whole minute (data less than 15 days old), so the
         # periods it answers are aligned with the minutes the data points belong to.
-        results = moto_get_metric_data(self, queries, start_time.replace(second=0, microsecond=0), end_time,
-                                       scan_by)
-        for result in results:  # moto gives None for a statistic it cannot compute (p99): AWS gives no point
+        start_time = start_time.replace(second=0, microsecond=0)
+        results = moto_get_metric_data(self, queries, start_time, end_time, scan_by)
+        by_id = {query["Id"]: query for query in queries}
+        for result in results:
+            query = by_id.get(result["id"], {})
+            stat = query.get("MetricStat", {}).get("Stat", "")
+            if PERCENTILE.match(stat):
+                result["timestamps"], result["values"] = _percentiles(
+                    self, query["MetricStat"], start_time, end_time, float(stat[1:]))
+                if scan_by == "TimestampDescending":
+                    result["timestamps"].reverse()
+                    result["values"].reverse()
+            # moto gives None for a statistic it cannot compute: AWS gives no data point
             kept = [(t, v) for t, v in zip(result["timestamps"], result["values"]) if v is not None]
             result["timestamps"], result["values"] = [t for t, _ in kept], [v for _, v in kept]
         return results
 
     CloudWatchBackend.get_metric_data = get_metric_data
     CloudWatchBackend._lab_metrics = SandboxMetrics
+
+
+PERCENTILE = re.compile(r"^p\d{1,2}(\.\d+)?$")
+
+
+def _percentiles(backend: Any, metric_stat: dict[str, Any], start: dt.datetime, end: dt.datetime,
+                 q: float) -> tuple[list[dt.datetime], list[float | None]]:
+    """One percentile per period of [start, end), from the kept samples."""
+    metric = metric_stat["Metric"]
+    dims = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))  # recorded sorted
+    period = int(metric_stat["Period"])
+    first = int(start.replace(tzinfo=dt.timezone.utc).timestamp())
+    last = int(end.replace(tzinfo=dt.timezone.utc).timestamp())
+    timestamps, values = [], []
+    for period_start in range(first, last, period):
+        value = percentile(backend.account_id, backend.region_name, metric["Namespace"], metric["MetricName"],
+                           dims, period_start, period_start + period, q)
+        if value is not None:
+            timestamps.append(dt.datetime.fromtimestamp(period_start, dt.timezone.utc).replace(tzinfo=None))
+            values.append(value)
+    return timestamps, values
 
 
 def install_states() -> None:

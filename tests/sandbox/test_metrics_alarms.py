@@ -31,6 +31,19 @@ def total(cw, namespace: str, metric: str, dimensions: dict[str, str], stat: str
     return sum(result["Values"]) if stat in ("Sum", "SampleCount") else max(result["Values"], default=0.0)
 
 
+def test_percentiles_interpolate_between_ranks(monkeypatch):
+    monkeypatch.setattr(metrics, "_clock", lambda: START + 5)
+    dims = (("FunctionName", "percentiles"),)
+    for value in range(1, 102):  # 1..101 ms
+        metrics.record("000000000002", "eu-west-1", "AWS/Lambda", "Duration", dims, float(value), "Milliseconds")
+    assert metrics.percentile("000000000002", "eu-west-1", "AWS/Lambda", "Duration", dims,
+                              START, START + 60, 50) == 51.0
+    assert metrics.percentile("000000000002", "eu-west-1", "AWS/Lambda", "Duration", dims,
+                              START, START + 60, 99) == pytest.approx(100.0)
+    assert metrics.percentile("000000000002", "eu-west-1", "AWS/Lambda", "Duration", dims,
+                              START + 60, START + 120, 99) is None
+
+
 @pytest.fixture(scope="module")
 def ran(lab_env):
     """Orders of every outcome through the API: completed, rejected, refused by the validator."""
@@ -71,6 +84,9 @@ def test_metric_sums_agree_with_what_ran(ran):
     assert total(cw, "AWS/ApiGateway", "4XXError", api) == sum(1 for p in posts if 400 <= p.status < 500) == 1
     assert total(cw, "AWS/ApiGateway", "5XXError", api) == 0
     assert total(cw, "AWS/ApiGateway", "IntegrationLatency", api, "SampleCount") == 5  # not for the 400
+    p50 = total(cw, "AWS/ApiGateway", "Latency", {"Stage": "prod", "ApiName": f"{PREFIX}-orders-api"}, "p50")
+    p99 = total(cw, "AWS/ApiGateway", "Latency", api, "p99")
+    assert 0 < p50 <= p99 <= total(cw, "AWS/ApiGateway", "Latency", api, "Maximum")
     names = {m["MetricName"] for m in cw.list_metrics(Namespace="AWS/ApiGateway")["Metrics"]}
     assert {"Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"} <= names
 
