@@ -18,15 +18,15 @@ from .config import names, settings
 
 
 def metric(namespace: str, name: str, dimensions: dict[str, str], stat: str = "Sum", *,
-           label: str | None = None) -> dict[str, Any]:
-    """One GetMetricData query (1-minute periods), identified by its label.
+           label: str | None = None, period: int = 60) -> dict[str, Any]:
+    """One GetMetricData query (1-minute periods unless told), identified by its label.
 
     >>> lab.metric("AWS/States", "ExecutionsStarted", {"StateMachineArn": ws.state_machine_arn})
     """
     return {"Label": label or f"{name} ({stat})", "MetricStat": {
         "Metric": {"Namespace": namespace, "MetricName": name,
                    "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]},
-        "Period": 60, "Stat": stat}}
+        "Period": period, "Stat": stat}}
 
 
 def order_metrics(state_machine_arn: str) -> list[dict[str, Any]]:
@@ -47,7 +47,8 @@ def order_metrics(state_machine_arn: str) -> list[dict[str, Any]]:
     queries += [metric("AWS/ApiGateway", "Count", api, label="API Count"),
                 metric("AWS/ApiGateway", "4XXError", api, label="API 4XXError"),
                 metric("AWS/ApiGateway", "5XXError", api, label="API 5XXError"),
-                metric("AWS/ApiGateway", "Latency", api, "Average", label="API Latency (avg ms)")]
+                metric("AWS/ApiGateway", "Latency", api, "p50", label="API Latency (p50 ms)"),
+                metric("AWS/ApiGateway", "Latency", api, "p99", label="API Latency (p99 ms)")]
     return queries
 
 
