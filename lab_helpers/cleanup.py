@@ -52,6 +52,8 @@ class Kind:
     label: str
     find: Callable[[], Iterable[Found]]
     delete: Callable[[Found], None]
+    # for kinds whose deletion takes a while on AWS: False once it is under way
+    live: Callable[[Found], bool] | None = None
 
 
 def is_kit_name(name: str, prefix: str) -> bool:
@@ -72,6 +74,16 @@ def _pages(service: str, operation: str, key: str, **kwargs: Any) -> Iterator[An
 def _state_machines() -> Iterator[Found]:
     for machine in _pages("stepfunctions", "list_state_machines", "stateMachines"):
         yield Found(machine["name"], machine["stateMachineArn"], machine.get("type", "STANDARD"))
+
+
+def _machine_live(machine: Found) -> bool:
+    """A deleted state machine is listed as DELETING until its executions have stopped (AWS)."""
+    try:
+        return client("stepfunctions").describe_state_machine(stateMachineArn=machine.arn).get("status") != "DELETING"
+    except ClientError as error:
+        if error.response["Error"]["Code"] in GONE:
+            return False
+        raise
 
 
 def _stop_running_executions(machine: Found) -> list[str]:
@@ -252,7 +264,8 @@ def kinds() -> list[Kind]:
     """Every kind of resource the kit may create, in the order they must be deleted."""
     sfn, apigw, events, cw = (client(s) for s in ("stepfunctions", "apigateway", "events", "cloudwatch"))
     return [
-        Kind("state machine", _state_machines, lambda m: sfn.delete_state_machine(stateMachineArn=m.arn)),
+        Kind("state machine", _state_machines, lambda m: sfn.delete_state_machine(stateMachineArn=m.arn),
+             live=_machine_live),
         Kind("activity", lambda: (Found(a["name"], a["activityArn"]) for a in
                                   _pages("stepfunctions", "list_activities", "activities")),
              lambda a: sfn.delete_activity(activityArn=a.arn)),
@@ -293,7 +306,8 @@ def _owned(kind: Kind, prefix: str, tagged: set[str], api_ids: set[str]) -> list
         if (is_kit_name(found.name, prefix) or (found.arn and found.arn in tagged)
                 or (found.tags or {}).get(PREFIX_TAG) == prefix
                 or (kind.label == "log group" and _logs_of_api(found.name, api_ids))):
-            mine.append(found)
+            if kind.live is None or kind.live(found):
+                mine.append(found)
     return mine
 
 
