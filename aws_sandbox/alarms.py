@@ -116,10 +116,10 @@ def datapoints(backend: Any, alarm: Any, now: float) -> list[tuple[dt.datetime, 
         if alarm.unit and datum.unit != alarm.unit:
             continue
         stamp = datum.timestamp
-        epoch = (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)).timestamp()
+        epoch = (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).timestamp()
         if first <= epoch < end:
             by_period.setdefault(int(epoch - first) // period, []).append(datum)
-    return [(dt.datetime.fromtimestamp(first + i * period, dt.timezone.utc),
+    return [(dt.datetime.fromtimestamp(first + i * period, dt.UTC),
              statistic(by_period.get(i, []), alarm.statistic))
             for i in range(int(alarm.evaluation_periods))]
 
@@ -212,4 +212,4 @@ def _notify(backend: Any, alarm: Any, action: str, old_state: str, now: float) -
 
 
 def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"

@@ -28,7 +28,8 @@ import random
 import re
 import threading
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 PERIOD_SECONDS = 60
 SAMPLES_PER_CELL = 2000
@@ -184,7 +185,7 @@ def install() -> None:
                     min_stat=value[2], max_stat=value[3],
                     dimensions=[{"Name": n, "Value": v} for n, v in key[4]],
                     # moto compares naive UTC datetimes
-                    timestamp=dt.datetime.fromtimestamp(key[6], dt.timezone.utc).replace(tzinfo=None),
+                    timestamp=dt.datetime.fromtimestamp(key[6], dt.UTC).replace(tzinfo=None),
                     unit=key[5])
                 for key, value in cells(account_id, region)]
 
@@ -206,7 +207,7 @@ def install() -> None:
                     result["timestamps"].reverse()
                     result["values"].reverse()
             # moto gives None for a statistic it cannot compute: AWS gives no data point
-            kept = [(t, v) for t, v in zip(result["timestamps"], result["values"]) if v is not None]
+            kept = [(t, v) for t, v in zip(result["timestamps"], result["values"], strict=True) if v is not None]
             result["timestamps"], result["values"] = [t for t, _ in kept], [v for _, v in kept]
         return results
 
@@ -223,14 +224,14 @@ def _percentiles(backend: Any, metric_stat: dict[str, Any], start: dt.datetime, 
     metric = metric_stat["Metric"]
     dims = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))  # recorded sorted
     period = int(metric_stat["Period"])
-    first = int(start.replace(tzinfo=dt.timezone.utc).timestamp())
-    last = int(end.replace(tzinfo=dt.timezone.utc).timestamp())
+    first = int(start.replace(tzinfo=dt.UTC).timestamp())
+    last = int(end.replace(tzinfo=dt.UTC).timestamp())
     timestamps, values = [], []
     for period_start in range(first, last, period):
         value = percentile(backend.account_id, backend.region_name, metric["Namespace"], metric["MetricName"],
                            dims, period_start, period_start + period, q)
         if value is not None:
-            timestamps.append(dt.datetime.fromtimestamp(period_start, dt.timezone.utc).replace(tzinfo=None))
+            timestamps.append(dt.datetime.fromtimestamp(period_start, dt.UTC).replace(tzinfo=None))
             values.append(value)
     return timestamps, values
 

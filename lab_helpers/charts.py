@@ -122,15 +122,15 @@ def execution_timeline(spans: pd.DataFrame, *, title: str = "") -> Figure:
         for start, end, result in attempts:  # at least a sliver wide, so an instant failure shows
             axes.barh(y, max(end - start, visible), left=start, height=0.38,
                       color=OUTCOME_COLOURS.get(result, "#757575"), edgecolor="none")
-        for (_, previous_end, _), (next_start, _, _) in zip(attempts, attempts[1:]):
+        for (_, previous_end, _), (next_start, _, _) in zip(attempts, attempts[1:], strict=False):
             axes.barh(y, next_start - previous_end, left=previous_end, height=0.38, color="none",
                       edgecolor="#616161", hatch="///", lw=0)
         note = f"  {span['duration_ms']:.0f} ms"
         if span["attempts"] > 1:
             note += f", {span['attempts']} attempts, {span['retry_wait_ms'] / 1000:.1f} s waiting to retry"
         axes.text(span["start_ms"] + width, y, note, va="center", fontsize=7.5)
-    axes.set_yticks(range(len(spans)), [f"{s} [{t}]" for s, t in zip(spans["state"][::-1], spans["type"][::-1])],
-                    fontsize=8)
+    names = [f"{s} [{t}]" for s, t in zip(spans["state"][::-1], spans["type"][::-1], strict=True)]
+    axes.set_yticks(range(len(spans)), names, fontsize=8)
     axes.set_xlabel("ms since the execution started")
     axes.set_xlim(0, spans["end_ms"].max() * 1.35 + 1)
     handles = [Patch(color=c, alpha=0.45, label=f"state {o}") for o, c in OUTCOME_COLOURS.items()
@@ -148,17 +148,19 @@ def state_duration_chart(durations: pd.DataFrame) -> Figure:
     figure, axes = plt.subplots(figsize=(9, 0.35 * len(order) + 1.2), dpi=DPI)
     data = [durations.loc[durations["state"] == s, "duration_ms"].clip(lower=0.1) for s in order]
     axes.boxplot(data, orientation="horizontal", whis=(1, 99), showfliers=False)
-    axes.set_yticks(range(1, len(order) + 1), [f"{s} (n={len(d)})" for s, d in zip(order, data)], fontsize=8)
+    labels = [f"{s} (n={len(d)})" for s, d in zip(order, data, strict=True)]
+    axes.set_yticks(range(1, len(order) + 1), labels, fontsize=8)
     axes.invert_yaxis()
     axes.set_xscale("log")
-    axes.set(xlabel="ms in the state (log scale)", title=f"time in each state, {durations['execution'].nunique()} executions")
+    axes.set(xlabel="ms in the state (log scale)",
+             title=f"time in each state, {durations['execution'].nunique()} executions")
     return _done(figure)
 
 
 def metrics_chart(frame: pd.DataFrame, panels: dict[str, list[str]]) -> Figure:
     """CloudWatch values per minute (from ``lab.get_metrics``), one panel per group of columns."""
     figure, axes_list = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3), dpi=DPI, squeeze=False)
-    for axes, (title, labels) in zip(axes_list[0], panels.items()):
+    for axes, (title, labels) in zip(axes_list[0], panels.items(), strict=True):
         for label in labels:
             if label in frame:
                 series = frame[label].dropna()

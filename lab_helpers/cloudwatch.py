@@ -58,7 +58,7 @@ def get_metrics(queries: list[dict[str, Any]], *, minutes: int = 60) -> pd.DataF
 
     >>> lab.get_metrics(lab.order_metrics(ws.state_machine_arn), minutes=30)
     """
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     request = [{"Id": f"m{i}", **query} for i, query in enumerate(queries)]
     columns: dict[str, pd.Series] = {}
     for page in client("cloudwatch").get_paginator("get_metric_data").paginate(
@@ -92,7 +92,8 @@ def dashboard_body(state_machine_arn: str) -> dict[str, Any]:
         widget(0, 6, "Lambda invocations, errors, throttles",
                [["AWS/Lambda", m, "FunctionName", f] for f in (n.user_service, n.inventory_service)
                 for m in ("Invocations", "Errors", "Throttles")]),
-        widget(12, 6, "API requests and errors", [["AWS/ApiGateway", m, *api] for m in ("Count", "4XXError", "5XXError")]),
+        widget(12, 6, "API requests and errors",
+               [["AWS/ApiGateway", m, *api] for m in ("Count", "4XXError", "5XXError")]),
     ]}
 
 

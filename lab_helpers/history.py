@@ -96,7 +96,7 @@ def state_spans(events: list[dict[str, Any]]) -> pd.DataFrame:
         if span["type"] == "Fail":
             span["outcome"] = "failed"
         span["attempts"] = len(attempts)
-        span["retry_wait_ms"] = sum(b[0] - a[1] for a, b in zip(attempts, attempts[1:]))
+        span["retry_wait_ms"] = sum(b[0] - a[1] for a, b in zip(attempts, attempts[1:], strict=False))
         span["duration_ms"] = span["end_ms"] - span["start_ms"]
     return pd.DataFrame(spans)[columns]
 
@@ -108,7 +108,7 @@ def execution_path(events: list[dict[str, Any]]) -> dict[str, str]:
     """
     spans = state_spans(events)
     path: dict[str, str] = {}
-    for state, outcome in zip(spans["state"], spans["outcome"]):
+    for state, outcome in zip(spans["state"], spans["outcome"], strict=True):
         if path.get(state) not in ("failed", "caught"):  # the worst outcome wins (a Map runs a state often)
             path[state] = outcome
     return path

@@ -25,7 +25,8 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import pandas as pd
 import requests
@@ -233,7 +234,7 @@ def load_summary(requests_df: pd.DataFrame) -> dict[str, float]:
 def in_flight(requests_df: pd.DataFrame, step_s: float = 0.01) -> pd.Series:
     """How many requests were waiting or being served at each instant (for Little's law)."""
     grid = pd.Series(0.0, index=pd.Index([i * step_s for i in range(int(requests_df["done_s"].max() / step_s) + 1)]))
-    for start, end in zip(requests_df["scheduled_s"], requests_df["done_s"]):
+    for start, end in zip(requests_df["scheduled_s"], requests_df["done_s"], strict=True):
         grid.iloc[int(start / step_s):int(end / step_s)] += 1
     return grid
 

@@ -90,7 +90,7 @@ def test_orders_join_their_executions_on_the_sandbox(lab_env):
 
 
 # --- the history, from events shaped as GetExecutionHistory returns them ---------------------------
-T0 = dt.datetime(2026, 11, 30, 12, 0, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 30, 12, 0, 0, tzinfo=dt.UTC)
 
 
 def events(*spec):
@@ -142,7 +142,7 @@ def test_the_diagram_colours_the_path():
     figure = lab.draw_workflow(definition, path=lab.execution_path(RETRIED_THEN_CAUGHT))
     boxes = figure.axes[0].patches  # drawn in the same order as their labels
     labels = [t.get_text().split("\n")[0] for t in figure.axes[0].texts if "\n[" in t.get_text()]
-    faces = {label: box.get_facecolor() for label, box in zip(labels, boxes)}
+    faces = {label: box.get_facecolor() for label, box in zip(labels, boxes, strict=False)}
     assert faces["Check"] == to_rgba(diagram.PATH_COLOURS["caught"])
     assert faces["Stop"] == to_rgba(diagram.PATH_COLOURS["failed"])
     assert faces["Done"] == to_rgba(diagram.NOT_ENTERED)

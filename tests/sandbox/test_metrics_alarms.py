@@ -20,7 +20,7 @@ def order(order_id: str, user_id: str = "validuser456") -> dict:
 
 def total(cw, namespace: str, metric: str, dimensions: dict[str, str], stat: str = "Sum") -> float:
     """One statistic over the last hour, summed over its 1-minute periods."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     answer = cw.get_metric_data(
         StartTime=now - dt.timedelta(hours=1), EndTime=now + dt.timedelta(minutes=1),
         MetricDataQueries=[{"Id": "m", "MetricStat": {"Period": 60, "Stat": stat, "Metric": {
@@ -141,7 +141,7 @@ def alarm(**overrides):
 
 def backend_with(values_by_minute: dict[int, float], start: int):
     datums = [SimpleNamespace(namespace="Lab", name="Errors", dimensions=[], unit=None,
-                              timestamp=dt.datetime.fromtimestamp(start + 60 * m, dt.timezone.utc),
+                              timestamp=dt.datetime.fromtimestamp(start + 60 * m, dt.UTC),
                               sum=v, sample_count=1.0, min=v, max=v)
               for m, v in values_by_minute.items()]
     return SimpleNamespace(get_all_metrics=lambda: datums)
