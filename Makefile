@@ -6,7 +6,7 @@ PORT   ?= 4599
 # JupyterLab refuses to start as root (common in containers) unless told it may.
 JUPYTER_LAB := $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: venv lab test unit notebooks-test notebooks bench sandbox-start sandbox-stop clean
+.PHONY: venv lab test lint unit notebooks-test notebooks bench sandbox-start sandbox-stop clean
 
 # The .pth file puts the repo on the venv's path, so notebook kernels (which run in notebooks/)
 # import lab_helpers without an install step.
@@ -27,8 +27,12 @@ else
 	$(JUPYTER_LAB)
 endif
 
-## make test: unit, sandbox and conformance tests, then every notebook with nbval
-test: venv unit notebooks-test
+## make test: lint, unit, sandbox and conformance tests, then every notebook with nbval
+test: venv lint unit notebooks-test
+
+## make lint: ruff over the code and the notebooks (ruff.toml)
+lint: venv
+	$(VENV)/bin/ruff check .
 
 unit: venv
 	$(PY) -m pytest

@@ -23,6 +23,8 @@ import threading
 import time
 from typing import Any
 
+from .patching import replace
+
 log = logging.getLogger("aws_sandbox.alarms")
 
 INTERVAL_ENV = "LAB_SANDBOX_ALARM_SECONDS"
@@ -56,7 +58,7 @@ def install() -> None:
         alarm.state_value = "INSUFFICIENT_DATA"  # moto says OK before anything was evaluated
         return alarm
 
-    CloudWatchBackend.put_metric_alarm = put_metric_alarm
+    replace(CloudWatchBackend, "put_metric_alarm", put_metric_alarm)
     interval = float(os.environ.get(INTERVAL_ENV) or DEFAULT_INTERVAL_SECONDS)
     threading.Thread(target=_evaluate_forever, args=(interval,), name="alarms", daemon=True).start()
 

@@ -28,8 +28,10 @@ import random
 import re
 import threading
 import time
-from typing import Any
 from collections.abc import Callable
+from typing import Any
+
+from .patching import replace
 
 PERIOD_SECONDS = 60
 SAMPLES_PER_CELL = 2000
@@ -211,7 +213,7 @@ def install() -> None:
             result["timestamps"], result["values"] = [t for t, _ in kept], [v for _, v in kept]
         return results
 
-    CloudWatchBackend.get_metric_data = get_metric_data
+    replace(CloudWatchBackend, "get_metric_data", get_metric_data)
     CloudWatchBackend._lab_metrics = SandboxMetrics
 
 
@@ -253,6 +255,6 @@ def install_states() -> None:
         moto_reflect(self)
         execution_ended(self.execution)
 
-    Execution.start = start
-    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_execution_status
+    replace(Execution, "start", start)
+    replace(BaseExecutionWorkerCommunication, "_reflect_execution_status", reflect_execution_status)
     Execution._lab_metrics = True

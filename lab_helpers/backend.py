@@ -33,7 +33,7 @@ def endpoint_url() -> str | None:
     return current.endpoint_url
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _client(service: str, backend: str, endpoint: str | None, region: str) -> Any:
     if backend == "aws":
         return boto3.client(service, region_name=region,
@@ -56,7 +56,7 @@ def client(service: str) -> Any:
     return _client(service, current.backend, endpoint, current.region)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _caller_account(backend: str, endpoint: str | None, region: str) -> str:
     return _client("sts", backend, endpoint, region).get_caller_identity()["Account"]
 

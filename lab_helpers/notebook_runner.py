@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,12 +21,6 @@ from .paths import REPO_ROOT
 from aws_sandbox import control
 
 CELL_TIMEOUT_SECONDS = 300
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def execute(path: Path) -> float:
@@ -49,20 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("only", nargs="*", help="notebook file names to run (default: all)")
     args = parser.parse_args(argv)
     notebooks = sorted(p for p in args.folder.glob("*.ipynb") if not args.only or p.name in args.only)
-    with tempfile.TemporaryDirectory(prefix="lab-sandbox-") as home:
-        os.environ["LAB_SANDBOX_HOME"] = home
-        port = free_port()
-        os.environ.update(AWS_ENDPOINT_URL=control.start(port), LAB_BACKEND="sandbox",
+    with control.temporary() as endpoint:
+        os.environ.update(AWS_ENDPOINT_URL=endpoint, LAB_BACKEND="sandbox",
                           PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-        try:
-            for path in notebooks:
-                try:
-                    print(f"{path.name}: {execute(path):.1f} s", flush=True)
-                except CellExecutionError as error:
-                    print(f"{path.name}: FAILED, not saved\n{error}", file=sys.stderr)
-                    return 1
-        finally:
-            control.stop(port)
+        for path in notebooks:
+            try:
+                print(f"{path.name}: {execute(path):.1f} s", flush=True)
+            except CellExecutionError as error:
+                print(f"{path.name}: FAILED, not saved\n{error}", file=sys.stderr)
+                return 1
     return 0
 
 

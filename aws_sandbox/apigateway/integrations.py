@@ -14,11 +14,13 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 import requests
 
+from .. import awsapi, lambda_runtime
 from .deployments import Integration
 from .gatewayresponses import GatewayError
 from .mapping import IntegrationRequest
@@ -131,8 +133,6 @@ def _call_service_path(service: str, path: str, call: Call, region: str) -> Back
 def dispatch_in_process(service: str, region: str, method: str, path: str, query: dict[str, str],
                         headers: dict[str, str], body: bytes) -> BackendResponse:
     """One AWS API request, answered by this process's WSGI handlers (no socket)."""
-    from .. import awsapi
-
     environ = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path,
         "QUERY_STRING": urlencode(query), "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
@@ -168,8 +168,6 @@ def dispatch_in_process(service: str, region: str, method: str, path: str, query
 # -- Lambda ---------------------------------------------------------------------------------
 def invoke_lambda(function: str, payload: bytes, account_id: str, region: str) -> BackendResponse:
     """Invoke a function (name or ARN); a function error's errorMessage feeds selectionPattern."""
-    from .. import lambda_runtime
-
     name, qualifier = function, None
     if function.startswith("arn:"):
         parts = function.split(":")
@@ -204,7 +202,8 @@ def call_http(call: Call, forward_method: bool) -> BackendResponse:
     for name, value in call.request.path_params.items():
         # A greedy {proxy+} value keeps its slashes when it fills the URI's {proxy}.
         url = url.replace("{" + name + "+}", quote(value, safe="/")).replace("{" + name + "}", quote(value, safe="/"))
-    method = call.http_method if forward_method or call.integration.http_method == "ANY" else call.integration.http_method
+    forward = forward_method or call.integration.http_method == "ANY"
+    method = call.http_method if forward else call.integration.http_method
     try:
         response = _http.request(method, url, params=call.request.query or None, headers=call.request.headers,
                                  data=call.request.body or None, timeout=call.integration.timeout_ms / 1000,

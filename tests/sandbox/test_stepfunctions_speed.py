@@ -20,10 +20,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import wait_for_execution
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
-SLEEPER = "import time\ndef handler(event, context):\n    time.sleep(event['seconds'])\n    return {'slept': event['seconds']}\n"
+SLEEPER = ("import time\ndef handler(event, context):\n    time.sleep(event['seconds'])\n"
+           "    return {'slept': event['seconds']}\n")
 FAILER = "def handler(event, context):\n    raise ValueError('no stock for ' + event['sku'])\n"
 
 
@@ -58,10 +60,7 @@ def run(sfn, role: str, definition: dict, execution_input: dict | None = None) -
     arn = sfn.create_state_machine(name=f"speed-{uuid.uuid4().hex[:10]}", roleArn=role,
                                    definition=json.dumps(definition))["stateMachineArn"]
     execution_arn = sfn.start_execution(stateMachineArn=arn, input=json.dumps(execution_input or {}))["executionArn"]
-    deadline = time.monotonic() + 20
-    while (answer := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "execution still running"
-        time.sleep(0.01)
+    answer = wait_for_execution(sfn, execution_arn)
     return answer, sfn.get_execution_history(executionArn=execution_arn)["events"]
 
 
@@ -146,7 +145,8 @@ def test_dynamodb_task_results_and_errors(sfn, aws, role):
         "Update": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem", "ResultPath": "$.update",
                    "Parameters": {"TableName": name, "Key": key, "UpdateExpression": "SET #s = :s",
                                   "ExpressionAttributeNames": {"#s": "status"},
-                                  "ExpressionAttributeValues": {":s": {"S": "CONFIRMED"}}, "ReturnValues": "UPDATED_NEW"},
+                                  "ExpressionAttributeValues": {":s": {"S": "CONFIRMED"}},
+                                  "ReturnValues": "UPDATED_NEW"},
                    "Next": "Get"},
         "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "ResultPath": "$.get",
                 "Parameters": {"TableName": name, "Key": key}, "Next": "Delete"},
@@ -175,10 +175,10 @@ def test_dynamodb_task_results_and_errors(sfn, aws, role):
 # waits; its own state dir), with the sandbox's patches installed as the server installs them.
 RUNNER = textwrap.dedent('''
     import json, sys
-    from aws_sandbox import moto_patches, stepfunctions
+    from aws_sandbox import moto_patches
 
     moto_patches.install(1)
-    stepfunctions.install(1)
+    moto_patches.install_deferred()
     answers = {}
     for name, source in json.loads(sys.stdin.read()).items():
         scope = {}
@@ -203,14 +203,16 @@ def side_by_side(tmp_path_factory) -> dict[str, list]:
 SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, zipfile
     from botocore.exceptions import ClientError
-    from aws_sandbox import lambda_runtime, stepfunctions as sfn
+    from aws_sandbox import lambda_runtime
+    from aws_sandbox.stepfunctions import tasks as sfn
 
     def outcome(call):
         try:
             answer = call()
         except ClientError as error:
             metadata = error.response["ResponseMetadata"]
-            return [type(error).__name__, error.response["Error"], metadata["HTTPStatusCode"], bool(metadata["RequestId"])]
+            return [type(error).__name__, error.response["Error"], metadata["HTTPStatusCode"],
+                    bool(metadata["RequestId"])]
         answer.pop("ResponseMetadata", None)
         if "Payload" in answer:
             payload = json.loads(answer["Payload"].read() or "null")
@@ -262,7 +264,8 @@ SIDE_BY_SIDE = textwrap.dedent('''
         for parameters in [
             {"FunctionName": "ok", "Payload": b'{"a": [1, 2.5, null]}'},
             {"FunctionName": "ok"},
-            {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:ok", "Qualifier": "$LATEST", "Payload": b"{}"},
+            {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:ok", "Qualifier": "$LATEST",
+             "Payload": b"{}"},
             {"FunctionName": "text", "Payload": b"{}"},
             {"FunctionName": "fail", "Payload": b"{}"},
             {"FunctionName": "ok", "Payload": b"{}", "InvocationType": "Event"},
@@ -297,7 +300,7 @@ HTTP_SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, time
     from moto.core.request import Request
     from moto.stepfunctions.responses import StepFunctionResponse
-    from aws_sandbox import stepfunctions as sfn
+    from aws_sandbox.stepfunctions import speed as sfn
 
     def environ(operation, body):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
