@@ -1,6 +1,6 @@
 """The workshop's charts, drawn with matplotlib from pandas tables; each returns its Figure.
 
-Figures are small (about 80 dpi, a few inches) so that a notebook's saved outputs stay light.
+Figures are small (72 dpi, a few inches) so that a notebook's saved outputs stay light.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-DPI = 80
+DPI = 72
 STATUS_COLOURS = {200: "#2E7D32", 400: "#F9A825", 409: "#FB8C00", 429: "#8E24AA", 500: "#C62828",
                   502: "#C62828", 503: "#C62828", 504: "#C62828", 0: "#424242"}
 PERCENTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
