@@ -27,8 +27,15 @@ else
 	$(JUPYTER_LAB)
 endif
 
-## make test: lint, unit, sandbox and conformance tests, then every notebook with nbval
-test: venv lint unit notebooks-test
+## make test: lint, unit, sandbox and conformance tests, then every notebook with nbval. Every part
+## runs even when an earlier one fails; the summary names what failed and make exits non-zero.
+test: venv
+	@lint=passed; unit=passed; notebooks=passed; \
+	$(MAKE) --no-print-directory lint || lint=FAILED; \
+	$(MAKE) --no-print-directory unit || unit=FAILED; \
+	$(MAKE) --no-print-directory notebooks-test || notebooks=FAILED; \
+	echo "make test: lint $$lint, unit tests $$unit, notebooks $$notebooks"; \
+	[ $$lint = passed ] && [ $$unit = passed ] && [ $$notebooks = passed ]
 
 ## make lint: ruff over the code and the notebooks (ruff.toml)
 lint: venv
