@@ -104,12 +104,12 @@ def statistic(datums: list[Any], name: str) -> float | None:
 
 def datapoints(backend: Any, alarm: Any, now: float) -> list[tuple[dt.datetime, float | None]]:
     """(period start, value) of the alarm's last EvaluationPeriods periods, oldest first; the last
-    period is the one ``now`` is in."""
+    period is the one ``now`` is in if it has data yet, else the one that just ended (as AWS
+    evaluates a period once it is over, a breach in its last second is not missed)."""
     period = int(alarm.period)
     end = int(now) // period * period + period
-    first = end - period * int(alarm.evaluation_periods)
     wanted = sorted((d.name, d.value) for d in alarm.dimensions)
-    by_period: dict[int, list[Any]] = {}
+    matching: list[tuple[float, Any]] = []
     for datum in backend.get_all_metrics():
         if datum.namespace != alarm.namespace or datum.name != alarm.metric_name:
             continue
@@ -118,7 +118,12 @@ def datapoints(backend: Any, alarm: Any, now: float) -> list[tuple[dt.datetime, 
         if alarm.unit and datum.unit != alarm.unit:
             continue
         stamp = datum.timestamp
-        epoch = (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).timestamp()
+        matching.append(((stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).timestamp(), datum))
+    if not any(end - period <= epoch < end for epoch, _ in matching):
+        end -= period
+    first = end - period * int(alarm.evaluation_periods)
+    by_period: dict[int, list[Any]] = {}
+    for epoch, datum in matching:
         if first <= epoch < end:
             by_period.setdefault(int(epoch - first) // period, []).append(datum)
     return [(dt.datetime.fromtimestamp(first + i * period, dt.UTC),

@@ -168,6 +168,12 @@ def test_alarm_state_from_the_last_periods(values, overrides, state):
     assert alarms.decide(subject, points)[0] == state
 
 
+def test_a_breach_in_the_period_that_just_ended_still_counts():
+    subject = alarm(evaluation_periods=1)
+    late = START + 60 + 1  # one second into the next minute, which has no data yet
+    assert alarms.decide(subject, alarms.datapoints(backend_with({0: 3}, START), subject, late))[0] == "ALARM"
+
+
 def test_periods_outside_the_window_do_not_count():
     now = START + 10 * 60
     points = alarms.datapoints(backend_with({0: 9, 1: 9, 2: 9}, START), alarm(), now)
