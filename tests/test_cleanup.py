@@ -75,10 +75,14 @@ def test_everything_of_the_kit_goes_and_nothing_else(kit):
     assert all(not names for names in lab.kit_resources().values()), lab.kit_resources()
     assert lab.delete_everything(quiet=True) == []  # a second run finds nothing to do
 
-    assert kit["table"] in lab.client("dynamodb").list_tables()["TableNames"]
-    assert any(url.endswith(kit["queue"]) for url in lab.client("sqs").list_queues()["QueueUrls"])
-    assert any(t["TopicArn"].endswith(kit["topic"]) for t in lab.client("sns").list_topics()["Topics"])
-    assert kit["log group"] in [g["logGroupName"] for g in lab.client("logs").describe_log_groups()["logGroups"]]
+    assert kit["table"] in cleanup.kit_resources(prefix="other-team")["table"] + [
+        t for page in lab.client("dynamodb").get_paginator("list_tables").paginate() for t in page["TableNames"]]
+    assert any(url.endswith(kit["queue"]) for url in lab.client("sqs").list_queues(
+        QueueNamePrefix=kit["queue"])["QueueUrls"])
+    assert any(t["TopicArn"].endswith(kit["topic"])
+               for page in lab.client("sns").get_paginator("list_topics").paginate() for t in page["Topics"])
+    assert kit["log group"] in [g["logGroupName"] for g in lab.client("logs").describe_log_groups(
+        logGroupNamePrefix=kit["log group"])["logGroups"]]
 
 
 @pytest.mark.parametrize("name, mine", [
