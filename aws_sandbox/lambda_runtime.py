@@ -46,7 +46,7 @@ from urllib.parse import unquote
 from moto.awslambda.exceptions import LambdaClientError, UnknownFunctionException
 from werkzeug.wrappers import Request, Response
 
-from . import awsapi
+from . import awsapi, metrics
 from .lambda_concurrency import Concurrency, account_concurrency, reservations
 from .patching import replace
 
@@ -555,6 +555,7 @@ class Outcome:
     payload: bytes
     function_error: str | None
     log_lines: list[str]
+    duration_ms: float = 0.0
 
 
 def run(fn, payload: bytes, invoked_arn: str, request_id: str, *, wait: bool = False,
@@ -567,16 +568,24 @@ def run(fn, payload: bytes, invoked_arn: str, request_id: str, *, wait: bool = F
 
     spec = spec_of(fn)
     reserved, reserved_elsewhere = reservations(get_backend(fn.account_id, fn.region), fn.function_name)
-    ticket = _concurrency.enter(fn.account_id, fn.region, fn.function_name, reserved,
-                                reserved_elsewhere, wait=wait)
+    try:
+        ticket = _concurrency.enter(fn.account_id, fn.region, fn.function_name, reserved,
+                                    reserved_elsewhere, wait=wait)
+    except LambdaClientError as error:
+        if error.code == 429:  # throttled where AWS throttles: Lambda's Throttles metric counts it
+            metrics.lambda_throttle(spec.account_id, spec.region, spec.name)
+        raise
     try:
         pool = pool_for(spec)
         workers = max_workers() if reserved is None else min(reserved, max_workers())
         deadline = None if wait else pool.clock() + queue_seconds()
         worker = pool.acquire(fn, spec, workers, deadline)
+        concurrency = pool.busy  # executing now, this one included (waiting calls are not)
         healthy = False
         try:
             outcome, healthy = invoke_on(worker, spec, payload, invoked_arn, request_id, client_context)
+            metrics.lambda_invocation(spec.account_id, spec.region, spec.name, outcome.duration_ms,
+                                      outcome.function_error is not None, concurrency)
             return outcome
         finally:  # unhealthy (timed out, crashed, failed to start): killed; the next call starts cold
             pool.release(worker, healthy)
@@ -638,8 +647,8 @@ def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: s
     lines.append(report + status)
     write_logs(spec, worker.log_stream, lines, start_wall)
     if error is not None:
-        return Outcome(json.dumps(error).encode(), "Unhandled", lines), healthy
-    return Outcome(result, None, lines), healthy
+        return Outcome(json.dumps(error).encode(), "Unhandled", lines, duration_ms), healthy
+    return Outcome(result, None, lines, duration_ms), healthy
 
 
 def init_failure(worker: Worker, init: Exchange, request_id: str, timeout: float) -> dict:

@@ -33,6 +33,10 @@ Correctness fixes (the sandbox would differ from AWS without them):
   ``States.DataLimitExceeded`` nor ``States.Runtime``, which AWS documents as terminal.
 - Server (``host_guard.install``): moto's global CORS (``Access-Control-Allow-Origin: *``, every
   preflight allowed) is off, so web pages of other origins cannot script the sandbox.
+- CloudWatch (``metrics``, ``alarms``): moto has no service metrics and never evaluates alarms;
+  AWS/States, AWS/Lambda and AWS/ApiGateway data points are served through moto's
+  metric-provider hook, GetMetricData rounds StartTime to the minute and answers percentiles,
+  new alarms start in INSUFFICIENT_DATA, and metric alarms are evaluated with SNS actions.
 
 Speed paths (same answers, less time; ``moto_speed`` and ``stepfunctions.speed``,
 ``stepfunctions.tasks``): AWS managed policies parsed once; reset without rebuilding;
@@ -46,8 +50,8 @@ from __future__ import annotations
 import os
 import threading
 
-from . import (dynamodb_atomic, host_guard, lambda_runtime, moto_speed, patching, sfn_callbacks, sfn_jsonata,
-               sfn_logging, sfn_task_results, sfn_test_state)
+from . import (alarms, dynamodb_atomic, host_guard, lambda_runtime, metrics, moto_speed, patching, sfn_callbacks,
+               sfn_jsonata, sfn_logging, sfn_task_results, sfn_test_state)
 from .apigateway import deployments, patch_operations, sfn_invoke, usage, vtl
 from .stepfunctions import executions, limits, redrive, semantics, speed, tasks
 
@@ -80,6 +84,8 @@ def install(port: int) -> None:
     lambda_runtime.install(port)  # correctness: Lambda runs without Docker
     dynamodb_atomic.install()  # correctness: concurrent DynamoDB writes do not race
     host_guard.install()  # no permissive CORS
+    metrics.install()  # correctness: the services' CloudWatch metrics, and alarms evaluated on them
+    alarms.install()
     if patching.speed_paths_enabled():
         moto_speed.install()
     _installed_port = port
@@ -118,6 +124,7 @@ def install_deferred() -> None:
         vtl.install()
         usage.install()  # GetUsage / UpdateUsage (moto has neither)
         patch_operations.install()  # UpdateMethod / UpdateIntegration (moto answers 500)
+        metrics.install_states()  # executions counted as they start and end
         # Speed paths.
         if fast:
             speed.install_execution_index()

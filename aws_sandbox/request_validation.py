@@ -42,7 +42,7 @@ CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/(?P<service>[^/]
 # botocore's service names, by SigV4 signing name.
 SERVICES = {"dynamodb": "dynamodb", "states": "stepfunctions", "lambda": "lambda", "iam": "iam",
             "apigateway": "apigateway", "logs": "logs", "monitoring": "cloudwatch", "sns": "sns",
-            "sqs": "sqs", "events": "events", "sts": "sts"}
+            "sqs": "sqs", "events": "events", "sts": "sts", "tagging": "resourcegroupstaggingapi"}
 MAX_ERRORS = 10  # AWS lists at most this many validation errors
 # The error codes each service answers with (the protocol's defaults otherwise).
 VALIDATION_CODE = {"lambda": "ValidationException", "apigateway": "BadRequestException",

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from werkzeug.wrappers import Request, Response
 
-from . import DEFAULT_PORT, awsapi, host_guard, httpapi, lambda_runtime, moto_patches, request_validation
+from . import DEFAULT_PORT, awsapi, host_guard, httpapi, lambda_runtime, metrics, moto_patches, request_validation
 from .apigateway import accesslog, dataplane
 
 log = logging.getLogger("aws_sandbox")
@@ -104,6 +104,7 @@ def reset_everything() -> None:
     lambda_runtime.shutdown_all_workers()
     _internal.moto_api_backend.reset()
     dataplane.reset()
+    metrics.reset()
 
 
 def _install_deferred_for(service: str) -> None:

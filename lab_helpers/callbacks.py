@@ -19,7 +19,7 @@ from .backend import arn, client
 from .config import names, settings
 from .dynamodb import ensure_table, get_item
 from .iam import ensure_role, policy
-from .stepfunctions import ensure_state_machine, find_state_machine
+from .stepfunctions import ensure_state_machine
 
 STAGE = "prod"
 
@@ -106,22 +106,3 @@ def _epoch(request_time: str) -> float:
     import datetime as dt
 
     return dt.datetime.strptime(request_time, "%d/%b/%Y:%H:%M:%S %z").timestamp()
-
-
-def delete_api_workflows(prefix_names: Any, delete: Any) -> None:
-    """Delete what ``ensure_api_workflows`` made, through ``delete(what, call)`` (see cleanup)."""
-    n = prefix_names
-    api_id = apigateway.find_rest_api(n.approvals_api)
-    if api_id:
-        delete(f"api {n.approvals_api}", lambda: client("apigateway").delete_rest_api(restApiId=api_id))
-    sfn = client("stepfunctions")
-    for machine in (n.api_client_workflow, n.approval_workflow):
-        machine_arn = find_state_machine(machine)
-        if machine_arn:
-            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine_arn,
-                                                                      statusFilter="RUNNING"):
-                for execution in page["executions"]:
-                    delete(f"execution {execution['name']} (stopped)",
-                           lambda a=execution["executionArn"]: sfn.stop_execution(executionArn=a))
-            delete(f"state machine {machine}", lambda a=machine_arn: sfn.delete_state_machine(stateMachineArn=a))
-    delete(f"table {n.approvals_table}", lambda: client("dynamodb").delete_table(TableName=n.approvals_table))

@@ -17,7 +17,7 @@ import pandas as pd
 from botocore.exceptions import ClientError
 
 from . import apigateway
-from .apikeys import delete_usage_plan_and_keys, ensure_api_key, ensure_usage_plan
+from .apikeys import ensure_api_key, ensure_usage_plan
 from .backend import arn, client, tags
 from .config import names, settings
 from .lambdas import ensure_function
@@ -153,20 +153,3 @@ def usage_table(catalog: CatalogApi, days: int = 1) -> pd.DataFrame:
             rows.append({"plan": plan, "day": (start + dt.timedelta(days=offset)).isoformat(),
                          "used": used, "remaining": remaining})
     return pd.DataFrame(rows, columns=["plan", "day", "used", "remaining"])
-
-
-def delete_catalog_api(prefix_names: Any, delete: Any) -> None:
-    """Delete what ``ensure_catalog_api`` made, through ``delete(what, call)`` (see cleanup)."""
-    n = prefix_names
-    api_id = apigateway.find_rest_api(n.catalog_api)
-    if api_id:
-        delete(f"api {n.catalog_api}", lambda: client("apigateway").delete_rest_api(restApiId=api_id))
-    for plan in PLANS:
-        delete_usage_plan_and_keys(f"{n.prefix}-catalog-{plan}", [f"{n.prefix}-catalog-{plan}"], delete)
-    v2 = client("apigatewayv2")
-    for page in v2.get_paginator("get_apis").paginate():
-        for http_api in page["Items"]:
-            if http_api["Name"] == n.catalog_http_api:
-                delete(f"http api {n.catalog_http_api}", lambda a=http_api["ApiId"]: v2.delete_api(ApiId=a))
-    for function in (n.products_service, n.proxy_echo):
-        delete(f"function {function}", lambda f=function: client("lambda").delete_function(FunctionName=f))

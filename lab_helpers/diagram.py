@@ -13,13 +13,16 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch, Patch
 
 COLOURS = {"Task": "#FFE0B2", "Choice": "#BBDEFB", "Parallel": "#C8E6C9", "Pass": "#F5F5F5",
            "Fail": "#FFCDD2", "Succeed": "#DCEDC8", "Wait": "#E1BEE7", "Map": "#C8E6C9"}
 BOX_W, BOX_H = 0.84, 0.56  # in column / row units
 LANE_GAP = 0.12  # distance between lanes, and from the outermost box to the first lane
 CATCH_COLOUR, FLOW_COLOUR = "#C62828", "#333333"
+# An execution's path, as the console's graph view colours it.
+PATH_COLOURS = {"succeeded": "#A5D6A7", "caught": "#FFCC80", "failed": "#EF9A9A", "running": "#90CAF9"}
+NOT_ENTERED = "#F5F5F5"
 
 
 def transitions(state: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -122,8 +125,12 @@ def label(name: str, state: dict[str, Any]) -> str:
     return text
 
 
-def draw_workflow(definition: dict[str, Any], *, title: str | None = None) -> Figure:
+def draw_workflow(definition: dict[str, Any], *, title: str | None = None,
+                  path: dict[str, str] | None = None, dpi: float | None = None) -> Figure:
     """Draw the states and transitions of an ASL definition; return the matplotlib Figure.
+    With ``path`` (state -> ``succeeded``/``caught``/``failed``/``running``, from
+    ``lab.execution_path``), boxes are coloured by what one execution did there; states it never
+    entered are greyed out. ``dpi`` sets the resolution (matplotlib's default when None).
 
     >>> lab.draw_workflow(lab.load_definition("order_workflow.json", subs))
     """
@@ -133,7 +140,7 @@ def draw_workflow(definition: dict[str, Any], *, title: str | None = None) -> Fi
     rows = max(r for _, r in cells.values()) + 1
     first_in_row = {r: min(c for c, rr in cells.values() if rr == r) for r in range(rows)}
     last_in_row = {r: max(c for c, rr in cells.values() if rr == r) for r in range(rows)}
-    figure, axes = plt.subplots(figsize=(3.6 * columns + 2.2, 1.05 * rows + 0.9))
+    figure, axes = plt.subplots(figsize=(3.6 * columns + 2.2, 1.05 * rows + 0.9), dpi=dpi)
     axes.set_xlim(-0.5 - 4 * LANE_GAP, columns - 0.5 + 4 * LANE_GAP)
     axes.set_ylim(-rows + 0.4, 0.55)
     axes.axis("off")
@@ -149,10 +156,16 @@ def draw_workflow(definition: dict[str, Any], *, title: str | None = None) -> Fi
 
     for name, (column, row) in cells.items():
         state = states[name]
+        if path is None:
+            face, text_colour = COLOURS.get(state["Type"], "white"), "black"
+        else:
+            face = PATH_COLOURS.get(path.get(name, ""), NOT_ENTERED)
+            text_colour = "black" if name in path else "#9E9E9E"
         axes.add_patch(FancyBboxPatch((column - BOX_W / 2, -row - BOX_H / 2), BOX_W, BOX_H,
-                                      boxstyle="round,pad=0.02", zorder=2,
-                                      facecolor=COLOURS.get(state["Type"], "white"), edgecolor="#555"))
-        axes.text(column, -row, label(name, state), ha="center", va="center", fontsize=8.5, zorder=3)
+                                      boxstyle="round,pad=0.02", zorder=2, facecolor=face,
+                                      edgecolor="#555" if path is None or name in path else "#BDBDBD"))
+        axes.text(column, -row, label(name, state), ha="center", va="center", fontsize=8.5, zorder=3,
+                  color=text_colour)
     for name, (column, row) in cells.items():
         for target, kind, text in transitions(states[name]):
             if target not in cells:
@@ -180,9 +193,13 @@ def draw_workflow(definition: dict[str, Any], *, title: str | None = None) -> Fi
                 axes.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.04, text, fontsize=8, color="#1565C0",
                           ha="center", va="bottom", zorder=4,
                           bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none"})
-    axes.legend(handles=[Line2D([], [], color=FLOW_COLOUR, label="next step / Choice rule"),
-                         Line2D([], [], color=CATCH_COLOUR, linestyle="--", label="Catch (error route)")],
-                loc="upper right", fontsize=8, frameon=False)
+    handles = [Line2D([], [], color=FLOW_COLOUR, label="next step / Choice rule"),
+               Line2D([], [], color=CATCH_COLOUR, linestyle="--", label="Catch (error route)")]
+    if path is not None:
+        handles += [Patch(facecolor=colour, edgecolor="#555", label=outcome)
+                    for outcome, colour in PATH_COLOURS.items() if outcome != "running" or "running" in path.values()]
+        handles.append(Patch(facecolor=NOT_ENTERED, edgecolor="#BDBDBD", label="not entered"))
+    axes.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
     axes.set_title(title or definition.get("Comment", "")[:90], fontsize=11)
     figure.tight_layout()
     plt.close(figure)  # returned for display; not left open in pyplot's registry

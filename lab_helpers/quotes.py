@@ -23,13 +23,13 @@ import pandas as pd
 
 from . import apigateway
 from .apigateway import Method, Response
-from .apikeys import delete_usage_plan_and_keys, ensure_api_key, ensure_usage_plan
+from .apikeys import ensure_api_key, ensure_usage_plan
 from .backend import arn, client, tags
 from .config import names
 from .dynamodb import ensure_table, from_dynamodb
 from .iam import ensure_role, policy
 from .lambdas import ensure_function
-from .stepfunctions import ensure_state_machine, find_state_machine, wait_for_execution
+from .stepfunctions import ensure_state_machine, wait_for_execution
 
 STAGE = "prod"
 CONSUMERS = ("acme", "globex")  # one API key each; the metering records say who called
@@ -334,15 +334,6 @@ def time_standard(state_machine_arn: str, request: dict[str, Any], consumer: str
     return (time.perf_counter() - started) * 1000, finished
 
 
-def state_transitions(execution_arn: str) -> int:
-    """How many states a Standard execution entered: what Standard workflows are billed by."""
-    sfn = client("stepfunctions")
-    count = 0
-    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
-        count += sum(1 for event in page["events"] if event["type"].endswith("StateEntered"))
-    return count
-
-
 # us-east-1 prices (design.md), in dollars
 PRICES = {"rest_api_request": 3.50e-6, "express_request": 1.00e-6, "express_gb_second": 0.00001667,
           "standard_transition": 0.025e-3, "lambda_request": 0.20e-6, "lambda_gb_second": 0.0000166667,
@@ -382,21 +373,3 @@ def cost_per_million_quotes(*, express_billed_ms: float, standard_transitions: i
     table = pd.DataFrame(rows).set_index("item")
     table.loc["total per million quotes"] = table.sum()
     return table.round(2)
-
-
-def delete_quote_service(prefix_names: Any, delete: Any) -> None:
-    """Delete what ``ensure_quote_service`` made, through ``delete(what, call)`` (see cleanup)."""
-    n = prefix_names
-    apigw, sfn, logs = client("apigateway"), client("stepfunctions"), client("logs")
-    api_id = apigateway.find_rest_api(n.quotes_api)
-    if api_id:
-        delete(f"api {n.quotes_api}", lambda: apigw.delete_rest_api(restApiId=api_id))
-    for machine in (n.quote_workflow, n.quote_standard_workflow):
-        machine_arn = find_state_machine(machine)
-        if machine_arn:
-            delete(f"state machine {machine}", lambda a=machine_arn: sfn.delete_state_machine(stateMachineArn=a))
-    delete_usage_plan_and_keys(f"{n.prefix}-quotes-plan", [f"{n.prefix}-{c}" for c in CONSUMERS], delete)
-    delete(f"function {n.shipping_quote_service}",
-           lambda: client("lambda").delete_function(FunctionName=n.shipping_quote_service))
-    delete(f"table {n.metering_table}", lambda: client("dynamodb").delete_table(TableName=n.metering_table))
-    delete(f"log group {n.quote_log_group}", lambda: logs.delete_log_group(logGroupName=n.quote_log_group))

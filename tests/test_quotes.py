@@ -88,7 +88,7 @@ def test_the_same_workflow_as_standard_and_as_express(quotes):
     _, standard = lab.time_standard(quotes.standard_arn, REQUEST, "test")
     assert express["status"] == standard["status"] == "SUCCEEDED"
     assert express["billingDetails"]["billedDurationInMilliseconds"] % 100 == 0
-    assert lab.state_transitions(standard["executionArn"]) == 12
+    assert lab.state_transitions(lab.history_events(standard["executionArn"])) == 12
 
 
 def test_ensure_is_idempotent_and_cleanup_removes_the_quote_service(quotes):

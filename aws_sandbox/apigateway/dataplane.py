@@ -23,6 +23,7 @@ from . import (accesslog, deployments, gatewayresponses, integrations, keys, lam
 from .deployments import Snapshot
 from .gatewayresponses import GatewayError
 from .throttling import Limiter
+from .. import metrics
 
 log = logging.getLogger("aws_sandbox.apigateway")
 
@@ -223,6 +224,8 @@ def _gateway_response(error: GatewayError, snapshot: Snapshot | None, request: m
 def _log(api: Any, stage_model: Any, stage: str, request: mapping.MethodRequest, context: dict[str, Any],
          outcome: _Outcome, status: int, length: int, started: float, epoch_ms: int) -> None:
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    metrics.api_request(api.account_id, api.region_name, api.name, stage, status, latency_ms,
+                        outcome.integration_latency_ms)
     accesslog.record({
         "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_ms / 1000)) + f".{epoch_ms % 1000:03d}+00:00",
         "apiId": api.id, "stage": stage, "httpMethod": request.http_method,
