@@ -13,6 +13,18 @@ from typing import TYPE_CHECKING, Any
 # name -> the module (in this package) that defines it
 _EXPORTS: dict[str, str] = {
     "ORDER_MODEL": "apigateway",
+    "ApiRequest": "apigateway",
+    "bad_request_body_request": "apigateway",
+    "deployment_request": "apigateway",
+    "ensure_method": "apigateway",
+    "ensure_model": "apigateway",
+    "ensure_resources": "apigateway",
+    "ensure_rest_api": "apigateway",
+    "ensure_validator": "apigateway",
+    "method_requests": "apigateway",
+    "model_request": "apigateway",
+    "rest_api_request": "apigateway",
+    "validator_request": "apigateway",
     "ensure_orders_api": "apigateway",
     "invoke_url": "apigateway",
     "orders_api_methods": "apigateway",
@@ -86,6 +98,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .apigateway import ORDER_MODEL, ensure_orders_api, invoke_url, orders_api_methods  # noqa: F401
+    from .apigateway import ApiRequest, bad_request_body_request, deployment_request, ensure_method, ensure_model, ensure_resources, ensure_rest_api, ensure_validator, method_requests, model_request, rest_api_request, validator_request  # noqa: F401
     from .backend import account_id, arn, client, describe_backend, endpoint_url, tags  # noqa: F401
     from .cleanup import delete_everything  # noqa: F401
     from .config import LabConfigError, Names, names, settings  # noqa: F401
