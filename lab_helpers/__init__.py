@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "draw_workflow": "diagram",
     "OrderForm": "forms",
     "OrderPlaced": "forms",
+    "order_problems": "forms",
     "PRODUCTS": "dynamodb",
     "create_table_request": "dynamodb",
     "ensure_table": "dynamodb",
@@ -103,7 +104,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .cleanup import delete_everything  # noqa: F401
     from .config import LabConfigError, Names, names, settings  # noqa: F401
     from .diagram import draw_workflow  # noqa: F401
-    from .forms import OrderForm, OrderPlaced  # noqa: F401
+    from .forms import OrderForm, OrderPlaced, order_problems  # noqa: F401
     from .dynamodb import PRODUCTS, create_table_request, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items, seed_products, to_dynamodb, workshop_table_keys  # noqa: F401
     from .httpclient import HttpResult, get, post_json  # noqa: F401
     from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
