@@ -131,7 +131,8 @@ def draw_workflow(definition: dict[str, Any], *, title: str | None = None) -> Fi
     rows = max(r for _, r in cells.values()) + 1
     first_in_row = {r: min(c for c, rr in cells.values() if rr == r) for r in range(rows)}
     last_in_row = {r: max(c for c, rr in cells.values() if rr == r) for r in range(rows)}
-    figure, axes = plt.subplots(figsize=(3.6 * columns + 2.2, 1.05 * rows + 0.9))
+    # 64 dpi keeps the committed PNG to a few tens of KB and the labels legible.
+    figure, axes = plt.subplots(figsize=(3.6 * columns + 2.2, 1.05 * rows + 0.9), dpi=64)
     axes.set_xlim(-0.5 - 4 * LANE_GAP, columns - 0.5 + 4 * LANE_GAP)
     axes.set_ylim(-rows + 0.4, 0.55)
     axes.axis("off")

@@ -4,6 +4,10 @@
 The sandbox gets a free port and a throwaway state dir; kernels find it through
 ``AWS_ENDPOINT_URL`` and import the kit through ``PYTHONPATH``; each notebook runs with its own
 folder as working directory, as nbval and JupyterLab run it. A notebook that raises is not saved.
+
+What is saved is what a learner would see on the documented setup: the sandbox's random port
+is written as the default one (``127.0.0.1:4599``), and neither per-cell timestamps nor widget
+state (the form of notebook 06 says to re-run its cell instead) are kept.
 """
 from __future__ import annotations
 
@@ -14,13 +18,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .paths import REPO_ROOT
-from aws_sandbox import control
+from aws_sandbox import DEFAULT_PORT, control
 
 CELL_TIMEOUT_SECONDS = 300
 
@@ -31,14 +36,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def execute(path: Path) -> float:
+def _replace_text(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_replace_text(item, old, new) for item in value]
+    if isinstance(value, dict):
+        return type(value)({key: _replace_text(item, old, new) for key, item in value.items()})
+    return value
+
+
+def clean(notebook: Any, endpoint: str) -> None:
+    """Outputs as on the documented endpoint; no timestamps, no widget state."""
+    documented = f"127.0.0.1:{DEFAULT_PORT}"
+    actual = endpoint.removeprefix("http://")
+    notebook.metadata.pop("widgets", None)  # 16 KB of state a reload cannot use without the kernel
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)  # per-cell timestamps would make every re-run a diff
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.from_dict(_replace_text(output, actual, documented))
+                            for output in cell.outputs]
+
+
+def execute(path: Path, endpoint: str) -> float:
     """Run one notebook top to bottom in a new kernel; save it; return the seconds it took."""
     notebook = nbformat.read(path, as_version=4)
     started = time.perf_counter()
     NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    for cell in notebook.cells:  # per-cell timestamps would make every re-run a diff
-        cell.metadata.pop("execution", None)
+    clean(notebook, endpoint)
     nbformat.write(notebook, path)
     return time.perf_counter() - started
 
@@ -52,12 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lab-sandbox-") as home:
         os.environ["LAB_SANDBOX_HOME"] = home
         port = free_port()
-        os.environ.update(AWS_ENDPOINT_URL=control.start(port), LAB_BACKEND="sandbox",
+        endpoint = control.start(port)
+        os.environ.update(AWS_ENDPOINT_URL=endpoint, LAB_BACKEND="sandbox",
                           PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
         try:
             for path in notebooks:
                 try:
-                    print(f"{path.name}: {execute(path):.1f} s", flush=True)
+                    print(f"{path.name}: {execute(path, endpoint):.1f} s", flush=True)
                 except CellExecutionError as error:
                     print(f"{path.name}: FAILED, not saved\n{error}", file=sys.stderr)
                     return 1

@@ -47,12 +47,22 @@ def test_localstack_defaults_to_its_port(monkeypatch):
 
 def test_aws_backend_refuses_an_unconfirmed_account(monkeypatch):
     monkeypatch.setenv("LAB_BACKEND", "aws")
-    monkeypatch.setattr(backend, "_caller_account", lambda *args: "111122223333")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("LAB_AWS_ACCOUNT", raising=False)
-    with pytest.raises(lab.LabConfigError, match="LAB_AWS_ACCOUNT=111122223333"):
+
+    def no_network(*args):
+        raise AssertionError("the guard must not call STS before LAB_AWS_ACCOUNT is set")
+
+    monkeypatch.setattr(backend, "_caller_account", no_network)
+    for call in (lambda: lab.client("dynamodb"), lab.account_id, lambda: lab.arn("states", "stateMachine:x")):
+        with pytest.raises(lab.LabConfigError, match="needs LAB_AWS_ACCOUNT=<the 12-digit id"):
+            call()
+    monkeypatch.setenv("LAB_AWS_ACCOUNT", "12345")  # not an account id: refused before any call too
+    with pytest.raises(lab.LabConfigError, match="'12345'"):
         lab.client("dynamodb")
+    monkeypatch.setattr(backend, "_caller_account", lambda *args: "111122223333")
     monkeypatch.setenv("LAB_AWS_ACCOUNT", "999999999999")
-    with pytest.raises(lab.LabConfigError):
+    with pytest.raises(lab.LabConfigError, match="LAB_AWS_ACCOUNT=111122223333"):
         lab.client("dynamodb")
     monkeypatch.setenv("LAB_AWS_ACCOUNT", "111122223333")
     assert lab.client("dynamodb").meta.endpoint_url.startswith("https://dynamodb.")
