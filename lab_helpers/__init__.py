@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "names": "config",
     "settings": "config",
     "draw_workflow": "diagram",
+    "Collapsed": "display",
+    "SideBySide": "display",
     "OrderForm": "forms",
     "OrderPlaced": "forms",
     "order_problems": "forms",
@@ -104,6 +106,7 @@ if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
     from .cleanup import delete_everything  # noqa: F401
     from .config import LabConfigError, Names, names, settings  # noqa: F401
     from .diagram import draw_workflow  # noqa: F401
+    from .display import Collapsed, SideBySide  # noqa: F401
     from .forms import OrderForm, OrderPlaced, order_problems  # noqa: F401
     from .dynamodb import PRODUCTS, create_table_request, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items, seed_products, to_dynamodb, workshop_table_keys  # noqa: F401
     from .httpclient import HttpResult, get, post_json  # noqa: F401

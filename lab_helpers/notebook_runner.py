@@ -1,6 +1,9 @@
 """Re-execute every notebook in a fresh kernel against a fresh sandbox, and save the outputs.
 
 ``python -m lab_helpers.notebook_runner notebooks [names...]`` (what ``make notebooks`` runs).
+``--check --backend localstack`` saves nothing and runs every notebook twice, as a learner who
+re-runs it would, with ``LAB_BACKEND=localstack`` against the sandbox (which speaks LocalStack's
+URL forms): what ``make notebooks-localstack`` runs.
 The sandbox gets a free port and a throwaway state dir; kernels find it through
 ``AWS_ENDPOINT_URL`` and import the kit through ``PYTHONPATH``; each notebook runs with its own
 folder as working directory, as nbval and JupyterLab run it. A notebook that raises is not saved.
@@ -58,14 +61,15 @@ def clean(notebook: Any, endpoint: str) -> None:
                             for output in cell.outputs]
 
 
-def execute(path: Path, endpoint: str) -> float:
+def execute(path: Path, endpoint: str, *, save: bool = True) -> float:
     """Run one notebook top to bottom in a new kernel; save it; return the seconds it took."""
     notebook = nbformat.read(path, as_version=4)
     started = time.perf_counter()
     NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    clean(notebook, endpoint)
-    nbformat.write(notebook, path)
+    if save:
+        clean(notebook, endpoint)
+        nbformat.write(notebook, path)
     return time.perf_counter() - started
 
 
@@ -73,21 +77,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lab_helpers.notebook_runner")
     parser.add_argument("folder", type=Path)
     parser.add_argument("only", nargs="*", help="notebook file names to run (default: all)")
+    parser.add_argument("--backend", choices=("sandbox", "localstack"), default="sandbox",
+                        help="LAB_BACKEND for the kernels (the endpoint is a fresh sandbox either way)")
+    parser.add_argument("--check", action="store_true", help="save nothing; run each notebook twice")
     args = parser.parse_args(argv)
     notebooks = sorted(p for p in args.folder.glob("*.ipynb") if not args.only or p.name in args.only)
     with tempfile.TemporaryDirectory(prefix="lab-sandbox-") as home:
         os.environ["LAB_SANDBOX_HOME"] = home
         port = free_port()
         endpoint = control.start(port)
-        os.environ.update(AWS_ENDPOINT_URL=endpoint, LAB_BACKEND="sandbox",
+        os.environ.update(AWS_ENDPOINT_URL=endpoint, LAB_BACKEND=args.backend,
                           PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
         try:
             for path in notebooks:
-                try:
-                    print(f"{path.name}: {execute(path, endpoint):.1f} s", flush=True)
-                except CellExecutionError as error:
-                    print(f"{path.name}: FAILED, not saved\n{error}", file=sys.stderr)
-                    return 1
+                for run in ("first run", "re-run") if args.check else ("",):
+                    try:
+                        seconds = execute(path, endpoint, save=not args.check)
+                    except CellExecutionError as error:
+                        print(f"{path.name} {run}: FAILED, not saved\n{error}", file=sys.stderr)
+                        return 1
+                    print(f"{path.name} {run}: {seconds:.1f} s ({args.backend})", flush=True)
         finally:
             control.stop(port)
     return 0
