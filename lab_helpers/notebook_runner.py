@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                     except CellExecutionError as error:
                         print(f"{path.name} {run}: FAILED, not saved\n{error}", file=sys.stderr)
                         return 1
-                    print(f"{path.name} {run}: {seconds:.1f} s ({args.backend})", flush=True)
+                    label = f"{path.name} {run}".strip()
+                    print(f"{label}: {seconds:.1f} s ({args.backend})", flush=True)
         finally:
             control.stop(port)
     return 0
