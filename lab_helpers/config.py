@@ -2,9 +2,9 @@
 
 ``LAB_BACKEND`` picks the backend: ``sandbox`` (default, the kit's offline emulator),
 ``localstack`` or ``aws``. ``AWS_ENDPOINT_URL`` points any of them at another endpoint (boto3
-honours it too): the tests use it to run the ``aws`` code path against a sandbox stand-in. ``LAB_PREFIX`` prefixes every resource name (default ``apicomp``,
-so notebook outputs are the same on every run); give each learner their own prefix when
-several share one AWS account.
+honours it too): the tests use it to run the ``aws`` code path against a sandbox stand-in.
+``LAB_PREFIX`` prefixes every resource name (default ``apicomp``, so notebook outputs are the
+same on every run); give each learner their own prefix when several share one AWS account.
 """
 from __future__ import annotations
 
