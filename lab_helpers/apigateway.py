@@ -164,7 +164,7 @@ class ApiRequest:
             if isinstance(value, dict) and any(isinstance(v, str) and "\n" in v for v in value.values()):
                 templates += [(f"{key}[{k!r}]", v) for k, v in value.items() if "\n" in v]
                 value = {k: "<template below>" if "\n" in v else v for k, v in value.items()}
-            lines.append(f"    {key}={value!r},")
+            lines.append(f"    {key}={_literal(value)},")
         lines.append(")")
         for name, template in templates:
             lines += [f"  {name}:", *("    " + line for line in template.splitlines())]
@@ -172,6 +172,13 @@ class ApiRequest:
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(str(self))
+
+
+def _literal(value: Any) -> str:
+    """Python's repr, except a string holding backslashes: a raw string, as it is typed."""
+    if isinstance(value, str) and "\\" in value and "'" not in value and not value.endswith("\\"):
+        return f"r'{value}'"
+    return repr(value)
 
 
 @dataclass(frozen=True)

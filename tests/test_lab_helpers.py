@@ -236,7 +236,26 @@ def test_orders_api_is_declared_once_and_updated_in_place(env, roles):
     template = integration["requestTemplates"]["application/json"]
     assert '"name": "$orderId"' in template and '.replaceAll("\\\\\'","\'")' in template
     assert set(integration["integrationResponses"]) == {"200", "409", "500"}
+    bad_body = apigw.get_gateway_response(restApiId=api["id"], responseType="BAD_REQUEST_BODY")
+    assert "$context.error.validationErrorString" in bad_body["responseTemplates"]["application/json"]
     assert len([a for a in apigw.get_rest_apis()["items"] if a["name"] == f"{PREFIX}-orders-api"]) == 1
+
+
+def test_method_requests_are_the_whole_wiring_as_data(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    post, _ = lab.orders_api_methods("arn:aws:states:eu-west-1:123456789012:stateMachine:m", "t")
+    requests = lab.method_requests("api1", "res1", post, role_arn="arn:role", validator_id="val1")
+    assert [r.operation for r in requests] == (
+        ["put_method", "put_integration"] + ["put_method_response", "put_integration_response"] * 3)
+    method, integration = requests[0].params, requests[1].params
+    assert method["requestValidatorId"] == "val1" and method["requestModels"] == {"application/json": "OrderRequest"}
+    assert integration["uri"] == "arn:aws:apigateway:eu-west-1:states:action/StartExecution"
+    assert integration["credentials"] == "arn:role" and integration["type"] == "AWS"
+    assert integration["requestTemplates"] == {"application/json": post.request_template}
+    shown = "\n".join(map(str, requests))
+    assert "selectionPattern=r'4\\d{2}'" in shown and "\\\\d" not in shown  # as typed, not doubled
+    assert '"name": "$orderId"' in shown  # the template is printed as it reads
+    assert requests[1].cli() == "aws apigateway put-integration --cli-input-json file://request.json"
 
 
 def test_invoke_url_on_aws(monkeypatch):
