@@ -16,9 +16,10 @@ $(VENV)/.installed: requirements.txt bootstrap.py
 
 venv: $(VENV)/.installed
 
-## make lab: start the sandbox and open JupyterLab on the notebooks (LAB_BACKEND=localstack|aws: no sandbox)
-lab: venv
-	@PORT=$(PORT) $(PY) bootstrap.py lab
+## make lab: set up if needed, start the sandbox and open JupyterLab (LAB_BACKEND=localstack|aws: no sandbox)
+lab:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11-3.14 (or run make PYTHON=/path/to/python3.x)"; exit 1; }
+	@PORT=$(PORT) $(PYTHON) bootstrap.py lab
 
 ## make test: unit, sandbox and conformance tests, then every notebook with nbval
 test: venv unit notebooks-test

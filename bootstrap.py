@@ -87,9 +87,10 @@ def install(python):
     say("[3/4] Installing {} pinned packages and their dependencies with {} ...".format(len(pinned), tool))
     started = time.monotonic()
     if tool == "uv":
-        # uv prints its own progress: Resolved / Prepared / Installed N packages.
+        # uv's own progress (Resolved / Downloading / Prepared / Installed N packages), without
+        # its list of every package installed.
         command = [uv, "pip", "install", "--python", str(python), "-r", str(REQUIREMENTS)]
-        code = subprocess.run(command).returncode
+        code = _filtered(command, lambda line: None if line.startswith((" + ", " - ")) else "      " + line.strip())
     else:
         command = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off",
                    "-r", str(REQUIREMENTS)]
@@ -106,19 +107,30 @@ def install(python):
     say("      done in {:.0f} s".format(time.monotonic() - started))
 
 
+def _filtered(command, shown):
+    """Run ``command``, printing ``shown(line)`` for each output line (None: not printed)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    for line in process.stdout:
+        text = shown(line)
+        if text is not None:
+            say(text)
+    return process.wait()
+
+
 def _pip_with_progress(command):
     """pip, one short line per package it collects instead of its full chatter."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    count = 0
-    for line in process.stdout:
+    count = [0]
+
+    def shown(line):
         if line.startswith("Collecting "):
-            count += 1
-            say("      ({:3d}) {}".format(count, line[len("Collecting "):].split()[0]))
-        elif line.startswith(("Installing collected", "Successfully installed")):
-            say("      " + line.strip()[:100] + ("…" if len(line.strip()) > 100 else ""))
-        elif line.startswith("ERROR"):
-            say(line.rstrip())
-    return process.wait()
+            count[0] += 1
+            return "      ({:3d}) {}".format(count[0], line[len("Collecting "):].split()[0])
+        if line.startswith(("Installing collected", "Successfully installed")):
+            line = line.strip()
+            return "      " + line[:100] + ("…" if len(line) > 100 else "")
+        return line.rstrip() if line.startswith("ERROR") else None
+
+    return _filtered(command, shown)
 
 
 def setup():
