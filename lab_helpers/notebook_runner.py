@@ -57,8 +57,16 @@ def clean(notebook: Any, endpoint: str) -> None:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)  # per-cell timestamps would make every re-run a diff
         if cell.cell_type == "code":
-            cell.outputs = [nbformat.from_dict(_replace_text(output, actual, documented))
-                            for output in cell.outputs]
+            outputs = []
+            for output in cell.outputs:
+                output = nbformat.from_dict(_replace_text(output, actual, documented))
+                previous = outputs[-1] if outputs else None
+                if (output.output_type == "stream" and previous is not None
+                        and previous.output_type == "stream" and previous.name == output.name):
+                    previous.text += output.text  # how a print loop's output arrives depends on timing
+                else:
+                    outputs.append(output)
+            cell.outputs = outputs
 
 
 def execute(path: Path, endpoint: str, *, save: bool = True) -> float:

@@ -50,12 +50,16 @@ def test_runner_saves_the_documented_endpoint_and_no_widget_state():
     notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     cell = nbformat.v4.new_code_cell("lab.endpoint_url()")
     cell.metadata["execution"] = {"iopub.execute_input": "2026-12-01T07:00:00Z"}
-    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "'http://127.0.0.1:44051'"},
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+                    nbformat.v4.new_output("stream", name="stdout", text="b at http://127.0.0.1:44051\n"),
+                    nbformat.v4.new_output("execute_result", {"text/plain": "'http://127.0.0.1:44051'"},
                                            execution_count=1)]
     notebook.cells = [cell]
     notebook_runner.clean(notebook, "http://127.0.0.1:44051")
     assert "widgets" not in notebook.metadata and "execution" not in cell.metadata
-    assert cell.outputs[0]["data"]["text/plain"] == "'http://127.0.0.1:4599'"
+    assert [o["output_type"] for o in cell.outputs] == ["stream", "execute_result"]  # one stream, as printed
+    assert cell.outputs[0]["text"] == "a\nb at http://127.0.0.1:4599\n"
+    assert cell.outputs[1]["data"]["text/plain"] == "'http://127.0.0.1:4599'"
 
 
 @pytest.mark.parametrize("path", CORE_NOTEBOOKS, ids=lambda p: p.name)
