@@ -1,46 +1,43 @@
-"""The sandbox's AWS API dispatcher, one per process: the sandbox's own operations first
-(``moto_patches.extra_operations()``), then moto's dispatcher for everything else.
+"""The sandbox's AWS API dispatcher, one per process: the sandbox's own operations first,
+then moto's dispatcher for everything else.
 
-The HTTP server routes AWS API calls here, and so do in-process callers (API Gateway AWS
-integrations), so both see exactly the same services.
+The server builds it (``configure``) with the handlers ``moto_patches.extra_operations()``
+lists; the HTTP server routes AWS API calls here, and so do in-process callers (API Gateway
+AWS integrations, through ``app()``), so both see exactly the same services.
 """
 from __future__ import annotations
 
 import os
 import re
-import threading
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 # SigV4: "Credential=<access key>/<date>/<region>/<service>/aws4_request". The signature is not checked.
 CREDENTIAL_SCOPE = re.compile(
     r"Credential=(?P<key>[^/,\s]+)/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 DEFAULT_ACCOUNT_ID = "123456789012"
 
+Handler = Callable[[Request], "Response | None"]
 _app: "AwsApiApp | None" = None
-_lock = threading.Lock()
 
 
 class AwsApiApp:
     """WSGI app for AWS API requests. Extra handlers decide from the path and headers alone,
-    so a request they decline still has its body unread for moto."""
+    so a request they decline still has its body unread for moto. ``before(service)`` is
+    called with the request's signing name first (the server makes deferred patches wait)."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra_operations: list[Handler], before: Callable[[str], None]) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-        from . import moto_patches
-
-        self.extra_operations = moto_patches.extra_operations()
+        self.extra_operations = extra_operations
+        self.before = before
         self.moto = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        from . import moto_patches
-
-        if not moto_patches.deferred_installed():
-            scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-            if scope and scope["service"] in moto_patches.DEFERRED_SERVICES:
-                moto_patches.install_deferred()
+        scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if scope:
+            self.before(scope["service"])
         if environ.get("REQUEST_METHOD") == "POST":
             request = Request(environ)
             for handler in self.extra_operations:
@@ -50,13 +47,17 @@ class AwsApiApp:
         return self.moto(environ, start_response)
 
 
-def app() -> AwsApiApp:
-    """The process's dispatcher, built on first use (after ``moto_patches.install``)."""
+def configure(extra_operations: list[Handler], before: Callable[[str], None]) -> AwsApiApp:
+    """Build the process's dispatcher (the server does, once, after installing moto's patches)."""
     global _app
+    _app = AwsApiApp(extra_operations, before)
+    return _app
+
+
+def app() -> AwsApiApp:
+    """The process's dispatcher, as the server configured it."""
     if _app is None:
-        with _lock:
-            if _app is None:
-                _app = AwsApiApp()
+        raise RuntimeError("awsapi.configure() has not been called: the server builds the dispatcher")
     return _app
 
 

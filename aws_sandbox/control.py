@@ -7,15 +7,19 @@ else ``~/.cache/lab-sandbox``.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 from . import DEFAULT_PORT
 
@@ -146,3 +150,49 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def temporary(**environment: str) -> Iterator[str]:
+    """A throwaway sandbox: a free port, a state dir of its own, stopped whatever happens.
+
+    Yields the endpoint. ``LAB_SANDBOX_HOME`` points at the state dir while the block runs (as
+    ``state_dir()`` reads it) and is restored after; ``environment`` is added to the sandbox
+    process's environment only (``temporary(LAB_SANDBOX_SPEED_PATHS="off")``).
+    """
+    port = free_port()
+    previous_home = os.environ.get("LAB_SANDBOX_HOME")
+    with tempfile.TemporaryDirectory(prefix="lab-sandbox-") as home:
+        os.environ["LAB_SANDBOX_HOME"] = home
+        try:
+            with _environment(environment):
+                url = start(port)
+            yield url
+        finally:
+            os.environ["LAB_SANDBOX_HOME"] = home  # the pid file is there, whatever ran since
+            stop(port)
+            if previous_home is None:
+                os.environ.pop("LAB_SANDBOX_HOME", None)
+            else:
+                os.environ["LAB_SANDBOX_HOME"] = previous_home
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -42,6 +42,7 @@ from moto.awslambda.exceptions import LambdaClientError
 from werkzeug.wrappers import Request, Response
 
 from . import awsapi
+from .patching import replace
 
 WORKER_PY = Path(__file__).with_name("lambda_worker.py")
 WORKER_JS = Path(__file__).with_name("lambda_worker.js")
@@ -636,8 +637,9 @@ def install(port: int) -> None:
         return _moto_invoke(fn, body, request_headers, response_headers, None)
 
     # With use_docker off moto serves Lambda from LambdaSimpleBackend, whose invoke echoes.
-    models.LambdaBackend.invoke = LambdaSimpleBackend.invoke = backend_invoke
-    models.LambdaFunction.invoke = function_invoke
+    replace(models.LambdaBackend, "invoke", backend_invoke)
+    replace(LambdaSimpleBackend, "invoke", backend_invoke)
+    replace(models.LambdaFunction, "invoke", function_invoke)
     threading.Thread(target=_reap_idle_workers, name="lambda-reaper", daemon=True).start()
 
 

@@ -1,33 +1,53 @@
-"""Every change the sandbox makes to moto's behaviour, in one place.
+"""Every change the sandbox makes to moto and airspeed, installed from here and only from here.
 
-Each patch is small and says why it exists; the modules named here hold the code.
-- moto's Lambda needs Docker to run code: ``LambdaBackend.invoke`` is handed to the
-  sandbox's own worker-process runtime (``lambda_runtime``).
-- moto rebuilds ~1,600 AWS managed IAM policies from one large JSON text for each of
-  six partitions at every reset (1.5 s): ``_fast_managed_policies`` parses it once.
-- moto's reset re-initialises every backend of every account and region it has seen, and
-  then throws them all away (seconds after a long session): ``_reset_by_forgetting``
-  only throws them away; each is built again, empty, on its next use.
-- moto lists its own package directory on disk and introspects the response class on
-  every request (~1 ms of a ~2 ms PutItem): ``_cache_dispatch_lookups`` memoises both.
-- moto parses a DynamoDB UpdateExpression twice per UpdateItem:
-  ``_cache_update_expressions`` parses each distinct expression once.
-- moto's Step Functions interpreter is switched on, and its gaps against AWS are closed
-  in ``stepfunctions`` (execution names, StartSyncExecution, Task calls that reach the
-  sandbox in-process, parsed definitions cached).
-- moto's API Gateway serves the live API rather than what was deployed, and its
-  ``apigateway:invoke`` Task drops Stage/Path/RequestBody: fixed in ``apigateway``.
+``install(port)`` first checks the installed versions (``patching.check_versions``), then
+applies the correctness fixes, then the speed paths, unless ``LAB_SANDBOX_SPEED_PATHS=off``.
+Each patch goes through ``patching.replace``/``rebind``, which fail loudly when a target is
+missing. The code of each patch lives with the part it belongs to; this list says what is
+changed and why.
+
+Correctness fixes (the sandbox would differ from AWS without them):
+- Lambda: moto needs Docker to run code; ``LambdaBackend.invoke`` and ``LambdaFunction.invoke``
+  are handed to the sandbox's worker-process runtime (``lambda_runtime.install``).
+- Step Functions (``stepfunctions.executions``, ``.tasks``, ``.semantics``): execution names,
+  idempotent starts, Express executions, StartSyncExecution; a Lambda error's Cause verbatim;
+  apigateway:invoke errors; StringMatches; context timestamps; component heap keys; moto's
+  thread registry; the test-only time scale.
+- API Gateway (``apigateway.deployments``, ``.sfn_invoke``): a stage serves its deployment, not
+  the live API; apigateway:invoke Tasks reach the data plane with every parameter.
+- Velocity (``apigateway.vtl.install``): null renders as "", Velocity truthiness and ==, Java
+  String methods.
+
+Speed paths (same answers, less time; ``moto_speed`` and ``stepfunctions.speed``,
+``stepfunctions.tasks``): AWS managed policies parsed once; reset without rebuilding;
+dispatch lookups and UpdateExpressions memoised; definitions and JSONPaths parsed once;
+Task calls in-process; Tasks without a timeout in the caller's thread; JSON copies;
+DescribeExecution by index; StartExecution/DescribeExecution before moto's dispatcher.
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 
+from . import lambda_runtime, moto_speed, patching
+from .apigateway import deployments, sfn_invoke, vtl
+from .stepfunctions import executions, semantics, speed, tasks
+
+# The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
+# every service it can call, Batch and with it all of EC2) and API Gateway's models: about
+# 2 s. The server starts without them, warms them in the background, and any request for
+# these services (by its signing name) waits until they are in.
+DEFERRED_SERVICES = frozenset({"states", "apigateway", "execute-api"})
+_deferred_done = threading.Event()
+_deferred_lock = threading.Lock()
+_installed_port: int | None = None
 
 
 def install(port: int) -> None:
-    """Configure moto for the sandbox on ``port``; safe to call more than once."""
+    """Check versions, configure moto for the sandbox on ``port`` and install the patches every
+    request needs; the rest follow in ``install_deferred``. Safe to call more than once."""
+    global _installed_port
+    patching.check_versions()
     # Task states and Lambda handlers call back to the sandbox on this port, not moto's 5000.
     os.environ["MOTO_PORT"] = str(port)
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
@@ -37,31 +57,12 @@ def install(port: int) -> None:
     default_user_config["lambda"] = {"use_docker": False}
     # The recipe attaches AWS managed policies (AWSLambdaBasicExecutionRole, ...).
     default_user_config["iam"] = {"load_aws_managed_policies": True}
-
-    from moto.iam.models import IAMBackend
-
-    IAMBackend._init_aws_policies = _fast_managed_policies
-    from moto.core.base_backend import BackendDict
-
-    BackendDict.reset = classmethod(_reset_by_forgetting)
-    _cache_dispatch_lookups()
-    _cache_update_expressions()
-
-    from . import lambda_runtime
-
-    lambda_runtime.install(port)
-    global _port
-    _port = port
-
-
-# The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
-# every service it can call, Batch and with it all of EC2) and API Gateway's models: about
-# 2 s. The server starts without them, warms them in the background, and any request for
-# these services (by its signing name) waits until they are in.
-DEFERRED_SERVICES = frozenset({"states", "apigateway", "execute-api"})
-_port = 0
-_deferred_done = threading.Event()
-_deferred_lock = threading.Lock()
+    if _installed_port is not None:
+        return
+    lambda_runtime.install(port)  # correctness: Lambda runs without Docker
+    if patching.speed_paths_enabled():
+        moto_speed.install()
+    _installed_port = port
 
 
 def deferred_installed() -> bool:
@@ -69,92 +70,39 @@ def deferred_installed() -> bool:
 
 
 def install_deferred() -> None:
-    """Install the Step Functions and API Gateway patches once; callers wait until they are in."""
+    """Install the Step Functions, API Gateway and Velocity patches once; callers wait until they are in."""
     if _deferred_done.is_set():
         return
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        from . import apigateway, stepfunctions
-
-        stepfunctions.install(_port)
-        # Deployments snapshot what a stage serves; apigateway:invoke reaches the data plane.
-        apigateway.install()
+        fast = patching.speed_paths_enabled()
+        # Correctness fixes.
+        executions.install()
+        tasks.install_api_gateway_errors()
+        tasks.install_lambda_errors(in_process=fast)
+        semantics.install_string_matches()
+        semantics.install_context_timestamps()
+        semantics.install_heap_keys()
+        semantics.install_thread_registry()
+        semantics.install_time_scale(float(os.environ.get(semantics.TIME_SCALE_ENV) or 1.0))
+        deployments.install()  # a stage serves what was deployed
+        sfn_invoke.install()  # apigateway:invoke reaches the data plane
+        vtl.install()
+        # Speed paths.
+        if fast:
+            speed.install_execution_index()
+            tasks.install_in_process_tasks()
+            speed.install_parse_once()
+            speed.install_inline_tasks()
+            speed.install_json_copies()
+            speed.install_branch_thread_names()
         _deferred_done.set()
 
 
 def extra_operations() -> list:
-    """Handlers for AWS operations moto does not serve (tried before moto, POST only)."""
-    from . import lambda_runtime, stepfunctions
-
-    # Invoke is answered before moto's dispatcher, whose routing alone costs ~5 ms a call.
-    return [lambda_runtime.handle_invoke_request, stepfunctions.handle_operation]
-
-
-_managed_policy_data: list[tuple[str, dict, str]] | None = None
-
-
-def _fast_managed_policies(backend) -> list:
-    """``IAMBackend._init_aws_policies`` with the policy data parsed (and each document
-    serialised) once per process instead of once per backend and reset."""
-    global _managed_policy_data
-    from datetime import datetime
-
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-    from moto.iam.models import AWSManagedPolicy
-    from moto.settings import load_iam_aws_managed_policies
-
-    if not load_iam_aws_managed_policies():
-        return []
-    if _managed_policy_data is None:
-        _managed_policy_data = [
-            (name, data, json.dumps(data.get("Document")))
-            for name, data in json.loads(aws_managed_policies_data).items()
-        ]
-    return [
-        AWSManagedPolicy(
-            name, account_id=backend.account_id, region=backend.region_name,
-            default_version_id=data.get("DefaultVersionId"), path=data.get("Path"),
-            document=document, create_date=datetime.fromisoformat(data["CreateDate"]),
-            update_date=datetime.fromisoformat(data["UpdateDate"]),
-        )
-        for name, data, document in _managed_policy_data
-    ]
-
-
-def _cache_dispatch_lookups() -> None:
-    """Memoise two lookups moto repeats on every request although their answers never change."""
-    import functools
-
-    import moto.backends
-    import moto.core.responses
-
-    if not hasattr(moto.backends.list_of_moto_modules, "cache_info"):
-        modules = tuple(moto.backends.list_of_moto_modules())
-        moto.backends.list_of_moto_modules = functools.lru_cache(maxsize=1)(lambda: modules)
-    if not hasattr(moto.core.responses.method_names_from_class, "cache_info"):
-        moto.core.responses.method_names_from_class = functools.lru_cache(maxsize=None)(
-            moto.core.responses.method_names_from_class
-        )
-
-
-def _cache_update_expressions() -> None:
-    """moto parses a DynamoDB UpdateExpression twice per UpdateItem (handler, then backend:
-    ~15% of the call). The tree is only read, or deep-copied before it is changed (by the
-    validator), so one parse per distinct expression serves every call."""
-    import functools
-
-    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
-
-    if not hasattr(UpdateExpressionParser.make, "cache_info"):
-        UpdateExpressionParser.make = functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make)
-
-
-def _reset_by_forgetting(cls) -> None:
-    """``BackendDict.reset`` without re-initialising the backends it is about to discard."""
-    from moto.core.base_backend import backend_lock
-
-    with backend_lock:
-        for backend in cls._instances:
-            backend.clear()
-        cls._instances.clear()
+    """Handlers for AWS operations the sandbox answers before moto (tried in order, POST only)."""
+    handlers = [lambda_runtime.handle_invoke_request, executions.handle_start_sync]
+    if patching.speed_paths_enabled():
+        handlers.append(speed.handle_operation)
+    return handlers

@@ -1,4 +1,7 @@
-"""The sandbox's HTTP server: one WSGI app on 127.0.0.1 in front of moto's services.
+"""The sandbox's HTTP server, and the one place its parts are wired together.
+
+``SandboxApp`` installs every change to moto (``moto_patches``), builds the AWS API dispatcher
+(``awsapi``) with the sandbox's own operations, and serves one WSGI app on 127.0.0.1.
 
 Requests are routed, in order, to:
 1. the sandbox's own control routes under ``/_sandbox/`` (health, reset, shutdown, access log);
@@ -19,7 +22,8 @@ from typing import Iterable
 
 from werkzeug.wrappers import Request, Response
 
-from . import DEFAULT_PORT, moto_patches
+from . import DEFAULT_PORT, awsapi, lambda_runtime, moto_patches
+from .apigateway import accesslog, dataplane
 
 log = logging.getLogger("aws_sandbox")
 
@@ -37,12 +41,10 @@ class SandboxApp:
     """The WSGI application: sandbox routes first, moto for the rest."""
 
     def __init__(self, port: int):
-        from . import awsapi
-
         self.port = port
         self.started = time.time()
         moto_patches.install(port)
-        self.aws_api = awsapi.app()
+        self.aws_api = awsapi.configure(moto_patches.extra_operations(), _install_deferred_for)
         self.shutdown_requested = threading.Event()
 
     # -- routing ------------------------------------------------------------------------
@@ -52,8 +54,6 @@ class SandboxApp:
             return self.control(Request(environ))(environ, start_response)
         target = self.execute_api_target(environ)
         if target is not None:
-            from .apigateway import dataplane
-
             api_id, stage, api_path = target
             moto_patches.install_deferred()
             request = Request(environ)
@@ -90,8 +90,6 @@ class SandboxApp:
             self.shutdown_requested.set()
             return json_response({"stopping": True})
         if route == "access-log":
-            from .apigateway import accesslog
-
             return json_response({"entries": accesslog.entries(since=request.args.get("since"))})
         return json_response({"message": f"unknown sandbox route {request.path}"}, status=404)
 
@@ -100,12 +98,15 @@ def reset_everything() -> None:
     """Wipe all state: moto's backends, Lambda workers, data-plane counters and logs."""
     from moto.moto_api import _internal
 
-    from . import lambda_runtime
-    from .apigateway import dataplane
-
     lambda_runtime.shutdown_all_workers()
     _internal.moto_api_backend.reset()
     dataplane.reset()
+
+
+def _install_deferred_for(service: str) -> None:
+    """A request for Step Functions or API Gateway waits until their patches are in."""
+    if service in moto_patches.DEFERRED_SERVICES and not moto_patches.deferred_installed():
+        moto_patches.install_deferred()
 
 
 def json_response(body, status: int = 200) -> Response:
@@ -135,8 +136,6 @@ def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
     try:
         server.run()  # returns after KeyboardInterrupt (Ctrl-C, or _stop_when_asked)
     finally:
-        from . import lambda_runtime
-
         lambda_runtime.shutdown_all_workers()
         server.close()
 

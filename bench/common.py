@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 import boto3
@@ -18,23 +16,11 @@ sys.path.insert(0, str(ROOT))
 from aws_sandbox import control  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def own_sandbox():
-    """Start a sandbox on a free port with a throwaway state dir; yield (endpoint, port)."""
-    with tempfile.TemporaryDirectory(prefix="lab-bench-") as home:
-        os.environ["LAB_SANDBOX_HOME"] = home
-        port = free_port()
-        endpoint = control.start(port)
-        try:
-            yield endpoint, port
-        finally:
-            control.stop(port)
+    """A sandbox of the benchmark's own (``control.temporary``); yield (endpoint, port)."""
+    with control.temporary() as endpoint:
+        yield endpoint, int(endpoint.rsplit(":", 1)[1])
 
 
 def client(endpoint: str, service: str):

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,12 +29,6 @@ from .paths import REPO_ROOT
 from aws_sandbox import DEFAULT_PORT, control
 
 CELL_TIMEOUT_SECONDS = 300
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _replace_text(value: Any, old: str, new: str) -> Any:
@@ -90,24 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="save nothing; run each notebook twice")
     args = parser.parse_args(argv)
     notebooks = sorted(p for p in args.folder.glob("*.ipynb") if not args.only or p.name in args.only)
-    with tempfile.TemporaryDirectory(prefix="lab-sandbox-") as home:
-        os.environ["LAB_SANDBOX_HOME"] = home
-        port = free_port()
-        endpoint = control.start(port)
+    with control.temporary() as endpoint:
         os.environ.update(AWS_ENDPOINT_URL=endpoint, LAB_BACKEND=args.backend,
                           PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-        try:
-            for path in notebooks:
-                for run in ("first run", "re-run") if args.check else ("",):
-                    try:
-                        seconds = execute(path, endpoint, save=not args.check)
-                    except CellExecutionError as error:
-                        print(f"{path.name} {run}: FAILED, not saved\n{error}", file=sys.stderr)
-                        return 1
-                    label = f"{path.name} {run}".strip()
-                    print(f"{label}: {seconds:.1f} s ({args.backend})", flush=True)
-        finally:
-            control.stop(port)
+        for path in notebooks:
+            for run in ("first run", "re-run") if args.check else ("",):
+                try:
+                    seconds = execute(path, endpoint, save=not args.check)
+                except CellExecutionError as error:
+                    print(f"{path.name} {run}: FAILED, not saved\n{error}", file=sys.stderr)
+                    return 1
+                label = f"{path.name} {run}".strip()
+                print(f"{label}: {seconds:.1f} s ({args.backend})", flush=True)
     return 0
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -16,7 +15,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from aws_sandbox import control  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -24,24 +22,17 @@ def main(argv: list[str]) -> int:
     if not notebooks:
         print("no notebooks to validate")
         return 0
-    with tempfile.TemporaryDirectory(prefix="lab-sandbox-") as home:
-        os.environ["LAB_SANDBOX_HOME"] = home
-        port = free_port()
-        endpoint = control.start(port)
+    with control.temporary() as endpoint:
         env = {**os.environ, "AWS_ENDPOINT_URL": endpoint, "LAB_BACKEND": "sandbox", "LAB_CI": "1"}
         started = time.perf_counter()
-        try:
-            result = subprocess.run(
-                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
-                 "--sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), *argv,
-                 *map(str, notebooks)],
-                cwd=ROOT, env=env,
-            )
-        finally:
-            control.stop(port)
-        print(f"nbval wall time: {time.perf_counter() - started:.1f} s for {len(notebooks)} notebooks")
-        return result.returncode
-
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
+             "--sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), *argv,
+             *map(str, notebooks)],
+            cwd=ROOT, env=env,
+        )
+    print(f"nbval wall time: {time.perf_counter() - started:.1f} s for {len(notebooks)} notebooks")
+    return result.returncode
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

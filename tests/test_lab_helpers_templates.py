@@ -10,7 +10,10 @@ import json
 import pytest
 
 from lab_helpers.apigateway import orders_api_methods
+from aws_sandbox.apigateway import vtl
 from aws_sandbox.apigateway.vtl import TemplateRequest, render
+
+vtl.install()  # Velocity as API Gateway runs it, as the server installs it
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:apicomp-order-workflow"
 POST, GET = orders_api_methods(MACHINE, "apicomp-orders")

@@ -1,14 +1,7 @@
 """API Gateway REST data plane: routing, mapping templates, integrations, keys and throttling.
 
-``install()`` applies this package's patches to moto (call it once, from ``moto_patches``):
-deployments are snapshotted when created (what a stage serves), and Step Functions'
-``arn:aws:states:::apigateway:invoke`` reaches this data plane in-process.
+``dataplane.handle`` serves one request through a deployed stage. Nothing here changes moto or
+airspeed when imported: ``moto_patches`` installs ``deployments.install`` (a stage serves what
+was deployed), ``sfn_invoke.install`` (Step Functions' ``apigateway:invoke`` reaches this data
+plane in-process) and ``vtl.install`` (Velocity as API Gateway runs it).
 """
-from __future__ import annotations
-
-
-def install() -> None:
-    from . import deployments, sfn_invoke
-
-    deployments.install()
-    sfn_invoke.install()

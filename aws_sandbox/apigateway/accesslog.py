@@ -16,6 +16,8 @@ import threading
 from collections import deque
 from typing import Any
 
+from .lookup import dotted
+
 MAX_ENTRIES = 10_000
 CONTEXT_VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
 
@@ -57,9 +59,7 @@ def reset() -> None:
 def format_line(template: str, variables: dict[str, Any]) -> str:
     """Substitute ``$context.a.b`` in an access-log format; a missing value prints ``-``."""
     def value(match: re.Match[str]) -> str:
-        current: Any = variables
-        for part in match[1].split("."):
-            current = current.get(part) if isinstance(current, dict) else None
+        current = dotted(variables, match[1])
         return "-" if current is None or current == "" else str(current)
 
     return CONTEXT_VARIABLE.sub(value, template)

@@ -18,17 +18,13 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
-from . import install
-from . import accesslog, deployments, gatewayresponses, integrations, keys, lambdaproxy, mapping, responsemap, validation
+from . import (accesslog, deployments, gatewayresponses, integrations, keys, lambdaproxy, mapping, responsemap,
+               validation, vtl)
 from .deployments import Snapshot
 from .gatewayresponses import GatewayError
 from .throttling import Limiter
 
 log = logging.getLogger("aws_sandbox.apigateway")
-
-# moto_patches should call apigateway.install() at startup; until it does, loading the data
-# plane installs the patches (idempotent), so deployments made from now on are snapshotted.
-install()
 
 limiter = Limiter()  # token buckets and quotas of every stage, method and API key
 _api_locations: dict[str, tuple[str, str]] = {}  # api id -> (account, region)
@@ -134,8 +130,6 @@ def _method_request(request: Request, path: str) -> mapping.MethodRequest:
 
 def _context(api: Any, snapshot: Snapshot | None, stage: str, method_request: mapping.MethodRequest,
              request: Request, request_id: str, epoch_ms: int) -> dict[str, Any]:
-    from . import vtl
-
     return vtl.aws_context(
         api_id=api.id, stage=stage, http_method=method_request.http_method, resource_path="",
         resource_id="", path=f"/{stage}{method_request.path}", request_id=request_id,
@@ -216,10 +210,9 @@ def _apply_request_override(context: dict[str, Any], integration_request: mappin
 
 def _gateway_response(error: GatewayError, snapshot: Snapshot | None, request: mapping.MethodRequest,
                       context: dict[str, Any], stage_variables: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
-    accept = (request.headers.get("Accept") or "").split(";")[0].strip().lower() or None
     status, headers, body = gatewayresponses.render(
         error, snapshot, context, stage_variables,
-        lambda ctx: mapping.template_request(request, ctx, stage_variables), accept)
+        lambda ctx: mapping.template_request(request, ctx, stage_variables), request.headers.get("Accept"))
     return status, list(headers.items()), body
 
 

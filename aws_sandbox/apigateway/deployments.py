@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..patching import replace
 from . import routing
 
 DEFAULT_TIMEOUT_MS = 29_000
@@ -198,8 +199,6 @@ def install() -> None:
         return
     from moto.apigateway.models import RestAPI
 
-    original = RestAPI.create_deployment
-
     def create_deployment(self: Any, name: str, description: str, stage_variables: Any = None) -> Any:
         previous = self.stages.get(name) if name else None
         deployment = original(self, name, description, stage_variables)
@@ -211,5 +210,5 @@ def install() -> None:
             _snapshots[(self.id, deployment.id)] = snapshot_of(self, deployment.id)
         return deployment
 
-    RestAPI.create_deployment = create_deployment
+    original = replace(RestAPI, "create_deployment", create_deployment)
     _installed = True

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from . import vtl
 from .deployments import GatewayResponse, Snapshot
+from .lookup import context_or_stage_value, template_for_accept
 
 DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
 
@@ -64,7 +65,7 @@ def _configured(snapshot: Snapshot | None, kind: str) -> GatewayResponse | None:
 
 def render(error: GatewayError, snapshot: Snapshot | None, context: dict[str, Any],
            stage_variables: dict[str, str], request_for_template: Callable[[dict[str, Any]], Any],
-           accept: str | None) -> tuple[int, dict[str, str], bytes]:
+           accept_header: str | None) -> tuple[int, dict[str, str], bytes]:
     """The (status, headers, body) API Gateway answers for ``error``."""
     default_status, error_type = TYPES[error.kind]
     status = str(error.status or default_status)
@@ -83,26 +84,19 @@ def render(error: GatewayError, snapshot: Snapshot | None, context: dict[str, An
         status = configured.status_code or status
         templates = configured.templates
         if templates:
-            content_type = accept if accept in templates else (
-                "application/json" if "application/json" in templates else next(iter(templates)))
+            content_type = template_for_accept(templates, accept_header)
             template = templates[content_type]
             headers["Content-Type"] = content_type
         for target, source in configured.parameters.items():
-            name = target.removeprefix("gatewayresponse.header.")
-            headers[name] = _parameter_value(source, context, stage_variables)
+            value = _parameter_value(source, context, stage_variables)
+            if value is not None:  # a source naming nothing maps no header, as in other mappings
+                headers[target.removeprefix("gatewayresponse.header.")] = value
     body = vtl.render(template, request_for_template(context))
     return int(status), headers, body.encode()
 
 
-def _parameter_value(source: str, context: dict[str, Any], stage_variables: dict[str, str]) -> str:
-    """A gateway response header: a 'static' value, a context or stage variable."""
-    if source.startswith("'") and source.endswith("'"):
+def _parameter_value(source: str, context: dict[str, Any], stage_variables: dict[str, str]) -> str | None:
+    """A gateway response header: a 'static' value, a context or stage variable (None: nothing)."""
+    if len(source) >= 2 and source.startswith("'") and source.endswith("'"):
         return source[1:-1]
-    if source.startswith("context."):
-        value: Any = context
-        for part in source[len("context."):].split("."):
-            value = value.get(part, "") if isinstance(value, dict) else ""
-        return str(value)
-    if source.startswith("stageVariables."):
-        return stage_variables.get(source[len("stageVariables."):], "")
-    return ""
+    return context_or_stage_value(source, context, stage_variables)

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 
+from .. import awsapi, lambda_runtime
 from .deployments import Integration
 from .gatewayresponses import GatewayError
 from .mapping import IntegrationRequest
@@ -131,8 +132,6 @@ def _call_service_path(service: str, path: str, call: Call, region: str) -> Back
 def dispatch_in_process(service: str, region: str, method: str, path: str, query: dict[str, str],
                         headers: dict[str, str], body: bytes) -> BackendResponse:
     """One AWS API request, answered by this process's WSGI handlers (no socket)."""
-    from .. import awsapi
-
     environ = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": path,
         "QUERY_STRING": urlencode(query), "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
@@ -168,8 +167,6 @@ def dispatch_in_process(service: str, region: str, method: str, path: str, query
 # -- Lambda ---------------------------------------------------------------------------------
 def invoke_lambda(function: str, payload: bytes, account_id: str, region: str) -> BackendResponse:
     """Invoke a function (name or ARN); a function error's errorMessage feeds selectionPattern."""
-    from .. import lambda_runtime
-
     name, qualifier = function, None
     if function.startswith("arn:"):
         parts = function.split(":")

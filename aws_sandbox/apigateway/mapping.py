@@ -9,13 +9,13 @@ passes it only if the integration has no templates at all, NEVER refuses (415).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.datastructures import Headers
 
 from . import vtl
+from .lookup import context_or_stage_value, json_body_value
 from .deployments import Integration
 from .gatewayresponses import GatewayError
 
@@ -115,31 +115,11 @@ def _source_value(source: str, request: MethodRequest, context: dict[str, Any],
     return context_or_stage_value(source, context, stage_variables)
 
 
-def context_or_stage_value(source: str, context: dict, stage_variables: dict[str, str]) -> str | None:
-    """A ``context.a.b`` or ``stageVariables.x`` mapping source (request and response mappings)."""
-    if source.startswith("context."):
-        value: Any = context
-        for part in source[len("context."):].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        return None if value is None else str(value)
-    if source.startswith("stageVariables."):
-        return stage_variables.get(source[len("stageVariables."):])
-    return None
-
-
 def _body_value(body: bytes, json_path: str) -> str | None:
     """``method.request.body`` (whole) or ``method.request.body.a.b`` (a JSONPath into it)."""
     if not json_path:
         return body.decode("utf-8", "replace")
-    try:
-        value: Any = json.loads(body or b"{}")
-    except ValueError:
-        return None
-    for part in json_path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return json_body_value(body, json_path)
 
 
 def request_body(integration: Integration, request: MethodRequest, context: dict[str, Any],

@@ -6,14 +6,14 @@ against the backend's HTTP status (AWS, HTTP, MOCK) or a Lambda function error's
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from . import vtl
 from .deployments import Integration, IntegrationResponse
 from .gatewayresponses import GatewayError
 from .integrations import BackendResponse
-from .mapping import MethodRequest, context_or_stage_value, template_request
+from .lookup import context_or_stage_value, json_body_value, template_for_accept
+from .mapping import MethodRequest, template_request
 
 
 def select(integration: Integration, backend: BackendResponse, is_lambda: bool) -> IntegrationResponse:
@@ -39,9 +39,7 @@ def apply(selected: IntegrationResponse, backend: BackendResponse, request: Meth
     body = backend.body
     templates = selected.templates
     if templates:
-        accept = (request.headers.get("Accept") or "").split(";")[0].strip().lower()
-        content_type = accept if accept in templates else (
-            "application/json" if "application/json" in templates else next(iter(templates)))
+        content_type = template_for_accept(templates, request.headers.get("Accept"))
         body = vtl.render(templates[content_type],
                           template_request(request, context, stage_variables, body=backend.body)).encode()
     headers: dict[str, str] = {"Content-Type": content_type}
@@ -69,13 +67,5 @@ def _source_value(source: str, backend: BackendResponse, context: dict[str, Any]
     if source == "integration.response.body":
         return backend.body.decode("utf-8", "replace")
     if source.startswith("integration.response.body."):
-        try:
-            value: Any = json.loads(backend.body or b"{}")
-        except ValueError:
-            return None
-        for part in source[len("integration.response.body."):].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if value is None:
-            return None
-        return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        return json_body_value(backend.body, source[len("integration.response.body."):])
     return context_or_stage_value(source, context, stage_variables)

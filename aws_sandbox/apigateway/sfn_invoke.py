@@ -25,6 +25,9 @@ import requests
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from ..patching import replace
+from . import dataplane
+
 EXECUTE_API = re.compile(r"^(?:https?://)?(?P<api>[A-Za-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com(?::\d+)?/?$")
 BODY_METHODS = {"PATCH", "POST", "PUT"}
 # The Parameters of apigateway:invoke in AWS's Step Functions documentation.
@@ -43,8 +46,7 @@ def install() -> None:
     )
 
     service = module.StateTaskServiceApiGateway
-    service._SUPPORTED_API_PARAM_BINDINGS = {module.SupportedApiCalls.invoke: INVOKE_PARAMETERS}
-    moto_eval = service._eval_service_task
+    replace(service, "_SUPPORTED_API_PARAM_BINDINGS", {module.SupportedApiCalls.invoke: INVOKE_PARAMETERS})
 
     def _eval_service_task(self: Any, env: Any, resource_runtime_part: Any, normalised_parameters: dict,
                            *args: Any, **kwargs: Any) -> None:
@@ -63,15 +65,13 @@ def install() -> None:
             raise module.SfnGatewayException(parameters=parameters, response=response)
         env.stack.append(output_of(response))
 
-    service._eval_service_task = _eval_service_task
+    moto_eval = replace(service, "_eval_service_task", _eval_service_task)
     _installed = True
 
 
 def invoke(api_id: str, stage: str, path: str, method: str, headers: dict[str, Any],
            query: dict[str, Any] | None, body: Any) -> requests.Response:
     """Serve one apigateway:invoke call through the data plane; a ``requests.Response`` back."""
-    from . import dataplane
-
     path = "/" + path.lstrip("/")
     query_pairs = []
     for name, values in (query or {}).items():

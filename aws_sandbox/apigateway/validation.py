@@ -7,14 +7,13 @@ compiled once per deployment and content type.
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from typing import TYPE_CHECKING, Any
 
 from .deployments import Method, Snapshot
 from .gatewayresponses import GatewayError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft4Validator
 
 # API Gateway's built-in model, used by the console's "Empty" response models.
 EMPTY_MODEL = {"$schema": "http://json-schema.org/draft-04/schema#", "title": "Empty Schema", "type": "object"}
@@ -62,6 +61,12 @@ def _present(name: str, query: dict[str, Any], headers: Any, path_params: dict[s
 def _validator(snapshot: Snapshot, model_name: str) -> Draft4Validator:
     cached = snapshot.validator_cache.get(model_name)
     if cached is None:
+        # jsonschema costs ~0.4 s to import: the sandbox's start does without it until a model
+        # first validates a body.
+        from jsonschema import Draft4Validator
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4
+
         base = f"https://apigateway.amazonaws.com/restapis/{snapshot.api_id}/models/"
         registry = Registry().with_resources(
             (base + name, Resource.from_contents(schema, default_specification=DRAFT4))

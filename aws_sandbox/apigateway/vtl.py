@@ -28,6 +28,8 @@ import airspeed
 from airspeed import operators as _airspeed_ops
 from jsonpath_ng.ext import parse as _parse_jsonpath
 
+from ..patching import PatchTargetMissing, replace
+
 __all__ = ["TemplateRequest", "render", "aws_context", "MappingTemplateError", "BodyNotJsonError"]
 
 
@@ -403,9 +405,6 @@ class _Namespace(dict):
     airspeed users in the process keep airspeed's own behaviour."""
 
 
-_original_variable_calculate = _airspeed_ops.VariableExpression.calculate
-
-
 def _calculate_null_as_empty(self, namespace, loader, global_namespace=None):
     """In API Gateway a reference that resolves to null is the empty string: it prints as nothing
     and compares equal to both ``$null`` and ``""`` (recorded, conformance case
@@ -418,9 +417,6 @@ def _calculate_null_as_empty(self, namespace, loader, global_namespace=None):
         if isinstance(top, _Namespace):
             return ""
     return value
-
-
-_airspeed_ops.VariableExpression.calculate = _calculate_null_as_empty
 
 
 def _velocity_true(value: Any) -> bool:
@@ -450,15 +446,6 @@ def _condition(self, namespace, loader) -> bool:
     return _velocity_true(self.expression.calculate(namespace, loader))
 
 
-# These change airspeed for the whole process (nothing else here renders Velocity) and only towards
-# Velocity's own semantics. Operators are looked up when a template is parsed, so set them first.
-_airspeed_ops.boolean_value = _velocity_true                  # what && || and or test
-_airspeed_ops.Condition.calculate = _condition                # what #if / #elseif test
-_airspeed_ops.UnaryOperatorValue.OPERATORS.update({"!": _velocity_not, "not": _velocity_not})
-_airspeed_ops.BinaryOperator.OPERATORS.update({"==": _java_equals, "eq": _java_equals,
-                                               "!=": _java_not_equals, "ne": _java_not_equals})
-
-
 def _java_replacement(replacement: str) -> str:
     """Java's replaceAll replacement syntax (``$1``, ``\\$``) in Python's re.sub syntax."""
     out = []
@@ -484,9 +471,13 @@ def _index_of(text: str, sub: str, start: int = 0) -> int:
     return text.find(sub, start)
 
 
+# Not fixable here: airspeed finds Python's own str methods first, so .split() takes a literal
+# separator (Java: a regex) and .replace() is Python's (same result as Java's).
+
+
 # airspeed looks Java methods on Python values up in this registry (its documented extension point).
 # Java String methods templates use that airspeed lacks, or has with Python semantics.
-_airspeed_ops.__additional_methods__[str].update({
+_JAVA_STRING_METHODS = {
     "toString": lambda self: self,
     "trim": lambda self: self.strip(" \t\n\r\x0b\x0c\x00"),
     "toLowerCase": lambda self: self.lower(),
@@ -501,6 +492,35 @@ _airspeed_ops.__additional_methods__[str].update({
     "concat": lambda self, other: self + other,
     "replaceAll": lambda self, pattern, repl: re.sub(pattern, _java_replacement(repl), self),
     "replaceFirst": lambda self, pattern, repl: re.sub(pattern, _java_replacement(repl), self, 1),
-})
-# Not fixable here: airspeed finds Python's own str methods first, so .split() takes a literal
-# separator (Java: a regex) and .replace() is Python's (same result as Java's).
+}
+
+
+_original_variable_calculate = _airspeed_ops.VariableExpression.calculate
+_installed = False
+
+
+def install() -> None:
+    """Velocity as API Gateway runs it (``moto_patches`` calls this; tests rendering in-process too).
+
+    These change airspeed for the whole process (nothing else here renders Velocity) and only
+    towards Velocity's own semantics. Operators are looked up when a template is parsed, so they
+    are set before any template is compiled.
+    """
+    global _installed
+    if _installed:
+        return
+    replace(_airspeed_ops.VariableExpression, "calculate", _calculate_null_as_empty)
+    replace(_airspeed_ops, "boolean_value", _velocity_true)  # what && || and or test
+    replace(_airspeed_ops.Condition, "calculate", _condition)  # what #if / #elseif test
+    for owner, operators in ((_airspeed_ops.UnaryOperatorValue, {"!": _velocity_not, "not": _velocity_not}),
+                             (_airspeed_ops.BinaryOperator, {"==": _java_equals, "eq": _java_equals,
+                                                             "!=": _java_not_equals, "ne": _java_not_equals})):
+        if not isinstance(getattr(owner, "OPERATORS", None), dict):
+            raise PatchTargetMissing(f"airspeed's {owner.__name__}.OPERATORS is gone: the VTL patches cannot apply")
+        owner.OPERATORS.update(operators)
+    # airspeed looks Java methods on Python values up in this registry (its documented extension point).
+    if str not in getattr(_airspeed_ops, "__additional_methods__", {}):
+        raise PatchTargetMissing("airspeed's operators.__additional_methods__[str] is gone: the VTL patches cannot apply")
+    _airspeed_ops.__additional_methods__[str].update(_JAVA_STRING_METHODS)
+    _compile.cache_clear()  # templates compiled before now used airspeed's operators
+    _installed = True

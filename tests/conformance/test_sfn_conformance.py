@@ -5,13 +5,13 @@ what it ``requires`` (a Lambda function from its Python source, a DynamoDB table
 front of the function); the result is compared as the case file's README says: placeholders
 stand for names, ARNs, timestamps and UUIDs; Lambda causes are compared on errorMessage and
 errorType only. Retry intervals run scaled down (``LAB_SANDBOX_SFN_TIME_SCALE``).
+Every case runs on two sandboxes: speed paths on, and off (``LAB_SANDBOX_SPEED_PATHS=off``).
 """
 from __future__ import annotations
 
 import io
 import json
 import re
-import time
 import uuid
 import zipfile
 from collections import Counter
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import WORKFLOW_ROLE_NAME
+from tests.conftest import WORKFLOW_ROLE_NAME, clients, ensure_workflow_role, wait_for_execution
 
 CASES: list[dict] = json.loads((Path(__file__).parent / "sfn_cases.json").read_text())["cases"]
 REGION = "us-east-1"
@@ -39,9 +39,21 @@ def case_id(case: dict) -> str:
 
 # --- what a case needs ----------------------------------------------------------------------------
 
+# Every case runs twice: on the sandbox as it ships, and on one with its speed paths off, so a
+# speed path can never be the reason a case passes (or a fix the reason it fails).
+@pytest.fixture(scope="module", params=["speed-paths-on", "speed-paths-off"])
+def sandbox(request, sandbox) -> str:
+    return sandbox if request.param == "speed-paths-on" else request.getfixturevalue("sandbox_without_speed_paths")
+
+
 @pytest.fixture(scope="module")
-def role(workflow_role) -> str:
-    return workflow_role
+def aws(sandbox):
+    return clients(sandbox)
+
+
+@pytest.fixture(scope="module")
+def role(aws) -> str:
+    return ensure_workflow_role(aws)
 
 
 @pytest.fixture(scope="module")
@@ -192,10 +204,7 @@ def test_case(case: dict, aws, sandbox, role, request) -> None:
     execution_name = f"run-{uuid.uuid4().hex[:8]}"
     execution_arn = sfn.start_execution(stateMachineArn=machine_arn, name=execution_name,
                                         input=json.dumps(input_value))["executionArn"]
-    deadline = time.monotonic() + 20
-    while (answer := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "execution did not finish in 20 s"
-        time.sleep(0.01)
+    answer = wait_for_execution(sfn, execution_arn)
     history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
 
     names.update({

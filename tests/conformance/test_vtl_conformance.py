@@ -18,7 +18,10 @@ from typing import Any
 import pytest
 import requests
 
+from aws_sandbox.apigateway import vtl
 from aws_sandbox.apigateway.vtl import TemplateRequest, aws_context, render
+
+vtl.install()  # Velocity as API Gateway runs it, as the server installs it
 
 CASES: list[dict] = json.loads((Path(__file__).parent / "vtl_cases.json").read_text())["cases"]
 RENDER_CASES = [c for c in CASES if c["kind"] == "render"]

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import uuid
 
 import pytest
 import requests
 
 from aws_sandbox.apigateway.throttling import Limiter, period_start
+from tests.conftest import wait_for_execution
 from tests.sandbox.test_apigateway_support import RestApi, lambda_uri, python_lambda
 
 
@@ -180,12 +180,7 @@ def invoke_machine(aws, sandbox):
 def _run(aws, machine: str, execution_input: dict) -> dict:
     sfn = aws("stepfunctions")
     arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input))["executionArn"]
-    for _ in range(200):
-        described = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError("execution did not finish")
+    return wait_for_execution(sfn, arn, timeout=10)
 
 
 @pytest.mark.parametrize("body, expected", [({"message": "HelloWorld!"}, {"message": "HelloWorld!"}), (None, {})])

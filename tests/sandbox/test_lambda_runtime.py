@@ -11,6 +11,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import wait_for_execution
 from tests.sandbox.test_lambda_support import deploy, wait_for, zip_of
 
 ECHO = {"app.py": """
@@ -405,10 +406,6 @@ def test_step_functions_task_states_run_the_real_handler(aws):
                                        roleArn="arn:aws:iam::123456789012:role/lambda-test-role")
     execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"qty": 3}')
 
-    def finished():
-        described = sfn.describe_execution(executionArn=execution["executionArn"])
-        return described if described["status"] != "RUNNING" else None
-
-    described = wait_for(finished, timeout=10)
+    described = wait_for_execution(sfn, execution["executionArn"], timeout=10)
     assert described["status"] == "SUCCEEDED", described
     assert json.loads(described["output"]) == {"total": 15}

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from tests.conftest import wait_for_execution
 
 # Retry intervals and Wait states run at 1/100 of their time in this session's sandbox
 # (conftest.py sets LAB_SANDBOX_SFN_TIME_SCALE before the sandbox starts).
@@ -32,13 +33,7 @@ def machine(sfn, definition: dict, kind: str = "STANDARD") -> str:
 
 
 def finished(sfn, execution_arn: str, seconds: float = 10.0) -> dict:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        answer = sfn.describe_execution(executionArn=execution_arn)
-        if answer["status"] != "RUNNING":
-            return answer
-        time.sleep(0.01)
-    raise AssertionError(f"{execution_arn} still running after {seconds} s")
+    return wait_for_execution(sfn, execution_arn, seconds)
 
 
 def error_of(call) -> tuple[str, str, int]:

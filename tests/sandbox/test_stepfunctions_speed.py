@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import wait_for_execution
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -58,10 +59,7 @@ def run(sfn, role: str, definition: dict, execution_input: dict | None = None) -
     arn = sfn.create_state_machine(name=f"speed-{uuid.uuid4().hex[:10]}", roleArn=role,
                                    definition=json.dumps(definition))["stateMachineArn"]
     execution_arn = sfn.start_execution(stateMachineArn=arn, input=json.dumps(execution_input or {}))["executionArn"]
-    deadline = time.monotonic() + 20
-    while (answer := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "execution still running"
-        time.sleep(0.01)
+    answer = wait_for_execution(sfn, execution_arn)
     return answer, sfn.get_execution_history(executionArn=execution_arn)["events"]
 
 
@@ -175,10 +173,10 @@ def test_dynamodb_task_results_and_errors(sfn, aws, role):
 # waits; its own state dir), with the sandbox's patches installed as the server installs them.
 RUNNER = textwrap.dedent('''
     import json, sys
-    from aws_sandbox import moto_patches, stepfunctions
+    from aws_sandbox import moto_patches
 
     moto_patches.install(1)
-    stepfunctions.install(1)
+    moto_patches.install_deferred()
     answers = {}
     for name, source in json.loads(sys.stdin.read()).items():
         scope = {}
@@ -203,7 +201,8 @@ def side_by_side(tmp_path_factory) -> dict[str, list]:
 SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, zipfile
     from botocore.exceptions import ClientError
-    from aws_sandbox import lambda_runtime, stepfunctions as sfn
+    from aws_sandbox import lambda_runtime
+    from aws_sandbox.stepfunctions import tasks as sfn
 
     def outcome(call):
         try:
@@ -297,7 +296,7 @@ HTTP_SIDE_BY_SIDE = textwrap.dedent('''
     import io, json, sys, time
     from moto.core.request import Request
     from moto.stepfunctions.responses import StepFunctionResponse
-    from aws_sandbox import stepfunctions as sfn
+    from aws_sandbox.stepfunctions import speed as sfn
 
     def environ(operation, body):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()

@@ -10,6 +10,8 @@ from aws_sandbox.apigateway import vtl
 from aws_sandbox.apigateway.vtl import (BodyNotJsonError, MappingTemplateError,
                                                 TemplateRequest, aws_context, render)
 
+vtl.install()  # Velocity as API Gateway runs it, as the server installs it
+
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:orders"
 # The recipe's POST /orders templates, as the shell hands them to put-integration(-response).
 RECIPE_REQUEST = ('{"input": "$util.escapeJavaScript($input.json(\'$\'))", '

@@ -1,0 +1,92 @@
+"""Speed paths in moto's core (``moto_patches`` installs them unless ``LAB_SANDBOX_SPEED_PATHS=off``).
+
+- moto rebuilds ~1,600 AWS managed IAM policies from one large JSON text for each of
+  six partitions at every reset (1.5 s): ``_fast_managed_policies`` parses it once.
+- moto's reset re-initialises every backend of every account and region it has seen, and
+  then throws them all away (seconds after a long session): ``_reset_by_forgetting``
+  only throws them away; each is built again, empty, on its next use.
+- moto lists its own package directory on disk and introspects the response class on
+  every request (~1 ms of a ~2 ms PutItem): ``_cache_dispatch_lookups`` memoises both.
+- moto parses a DynamoDB UpdateExpression twice per UpdateItem:
+  ``_cache_update_expressions`` parses each distinct expression once.
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+from .patching import replace
+
+
+def install() -> None:
+    from moto.core.base_backend import BackendDict
+    from moto.iam.models import IAMBackend
+
+    replace(IAMBackend, "_init_aws_policies", _fast_managed_policies)
+    replace(BackendDict, "reset", classmethod(_reset_by_forgetting))
+    _cache_dispatch_lookups()
+    _cache_update_expressions()
+
+
+_managed_policy_data: list[tuple[str, dict, str]] | None = None
+
+
+def _fast_managed_policies(backend) -> list:
+    """``IAMBackend._init_aws_policies`` with the policy data parsed (and each document
+    serialised) once per process instead of once per backend and reset."""
+    global _managed_policy_data
+    from datetime import datetime
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy
+    from moto.settings import load_iam_aws_managed_policies
+
+    if not load_iam_aws_managed_policies():
+        return []
+    if _managed_policy_data is None:
+        _managed_policy_data = [
+            (name, data, json.dumps(data.get("Document")))
+            for name, data in json.loads(aws_managed_policies_data).items()
+        ]
+    return [
+        AWSManagedPolicy(
+            name, account_id=backend.account_id, region=backend.region_name,
+            default_version_id=data.get("DefaultVersionId"), path=data.get("Path"),
+            document=document, create_date=datetime.fromisoformat(data["CreateDate"]),
+            update_date=datetime.fromisoformat(data["UpdateDate"]),
+        )
+        for name, data, document in _managed_policy_data
+    ]
+
+
+def _cache_dispatch_lookups() -> None:
+    """Memoise two lookups moto repeats on every request although their answers never change."""
+    import moto.backends
+    import moto.core.responses
+
+    if not hasattr(moto.backends.list_of_moto_modules, "cache_info"):
+        modules = tuple(moto.backends.list_of_moto_modules())
+        replace(moto.backends, "list_of_moto_modules", functools.lru_cache(maxsize=1)(lambda: modules))
+    if not hasattr(moto.core.responses.method_names_from_class, "cache_info"):
+        replace(moto.core.responses, "method_names_from_class",
+                functools.lru_cache(maxsize=None)(moto.core.responses.method_names_from_class))
+
+
+def _cache_update_expressions() -> None:
+    """moto parses a DynamoDB UpdateExpression twice per UpdateItem (handler, then backend:
+    ~15% of the call). The tree is only read, or deep-copied before it is changed (by the
+    validator), so one parse per distinct expression serves every call."""
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    if not hasattr(UpdateExpressionParser.make, "cache_info"):
+        replace(UpdateExpressionParser, "make", functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))
+
+
+def _reset_by_forgetting(cls) -> None:
+    """``BackendDict.reset`` without re-initialising the backends it is about to discard."""
+    from moto.core.base_backend import backend_lock
+
+    with backend_lock:
+        for backend in cls._instances:
+            backend.clear()
+        cls._instances.clear()
