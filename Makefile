@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 4599
 export VENV
 
-.PHONY: venv lab test unit notebooks-test notebooks notebooks-localstack bench sandbox-start sandbox-stop clean
+.PHONY: venv lab test lint unit notebooks-test notebooks notebooks-localstack bench sandbox-start sandbox-stop clean
 
 # Checks the interpreter first; creates .venv and installs requirements.txt when it changed.
 $(VENV)/.installed: requirements.txt bootstrap.py
@@ -21,8 +21,12 @@ lab:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11-3.14 (or run make PYTHON=/path/to/python3.x)"; exit 1; }
 	@PORT=$(PORT) $(PYTHON) bootstrap.py lab
 
-## make test: unit, sandbox and conformance tests, then every notebook with nbval
-test: venv unit notebooks-test
+## make test: lint, unit, sandbox and conformance tests, then every notebook with nbval
+test: venv lint unit notebooks-test
+
+## make lint: ruff over the code and the notebooks (ruff.toml)
+lint: venv
+	$(VENV)/bin/ruff check .
 
 unit: venv
 	@echo "== pytest: unit, sandbox, conformance and end-to-end tests"

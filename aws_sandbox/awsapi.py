@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from werkzeug.wrappers import Request, Response
 
@@ -19,7 +20,7 @@ CREDENTIAL_SCOPE = re.compile(
 DEFAULT_ACCOUNT_ID = "123456789012"
 
 Handler = Callable[[Request], "Response | None"]
-_app: "AwsApiApp | None" = None
+_app: AwsApiApp | None = None
 
 
 class AwsApiApp:

@@ -34,7 +34,7 @@ import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -56,9 +56,9 @@ HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 
 _port = 0
-_pools: dict[tuple, "Pool"] = {}
+_pools: dict[tuple, Pool] = {}
 _pools_lock = threading.Lock()
-_live: set["Worker"] = set()  # every worker process not yet reaped, for shutdown_all_workers
+_live: set[Worker] = set()  # every worker process not yet reaped, for shutdown_all_workers
 _logs_lock = threading.Lock()  # moto's logs backend is not thread-safe
 _generation = 0  # bumped by shutdown_all_workers: queued Event invocations of before are dropped
 _events = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-event")
@@ -168,7 +168,8 @@ def code_directory(fn) -> Path:
                     os.chmod(extracted, mode & 0o777)
     except zipfile.BadZipFile:
         shutil.rmtree(staging, ignore_errors=True)
-        raise LambdaClientError("InvalidZipFileException", "Lambda was unable to unzip the deployment package.")
+        raise LambdaClientError("InvalidZipFileException",
+                                "Lambda was unable to unzip the deployment package.") from None
     staging.mkdir(parents=True, exist_ok=True)  # an empty zip is still a (useless) package
     try:
         staging.rename(target)
@@ -207,7 +208,7 @@ class Worker:
         self.cold = True
         self.max_memory_mb = 0
         self.last_used = time.monotonic()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self.log_stream = f"{now:%Y/%m/%d}/[{spec.version}]{uuid.uuid4().hex}"
         command = worker_command(fn)
         task_root = code_directory(fn)
@@ -466,7 +467,7 @@ def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: s
         lines += split_log(answer.logs)
         if answer.timed_out:
             healthy = False
-            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             lines.append(f"{now} {request_id} Task timed out after {spec.timeout:.2f} seconds")
             error = {"errorMessage": f"RequestId: {request_id} Error: Task timed out after "
                                      f"{spec.timeout:.2f} seconds", "errorType": "Sandbox.Timedout"}

@@ -18,7 +18,7 @@ import re
 import signal
 import threading
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from werkzeug.wrappers import Request, Response
 

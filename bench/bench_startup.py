@@ -37,7 +37,8 @@ def populate(endpoint: str) -> None:
         ddb.create_table(TableName=f"t{n}", BillingMode="PAY_PER_REQUEST",
                          AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
                          KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
-    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    role = iam.create_role(RoleName="r", AssumeRolePolicyDocument=trust)
     iam.attach_role_policy(RoleName="r", PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
     sfn.create_state_machine(name="m", roleArn=role["Role"]["Arn"],
                              definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}))

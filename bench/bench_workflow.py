@@ -65,8 +65,9 @@ def deploy(endpoint: str) -> str:
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zipped:
             zipped.writestr("handler.py", source)
-        arns.append(lambdas.create_function(FunctionName=name, Runtime="python3.12", Role=role,
-                                            Handler="handler.handler", Code={"ZipFile": archive.getvalue()})["FunctionArn"])
+        function = lambdas.create_function(FunctionName=name, Runtime="python3.12", Role=role,
+                                           Handler="handler.handler", Code={"ZipFile": archive.getvalue()})
+        arns.append(function["FunctionArn"])
     for table in ("bench-orders", "bench-audit"):
         dynamodb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
                               KeySchema=[{"AttributeName": "orderId", "KeyType": "HASH"}],

@@ -8,7 +8,7 @@ aws_sandbox`` stay fast: boto3, pandas and matplotlib load when a helper needs t
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 # name -> the module (in this package) that defines it
 _EXPORTS: dict[str, str] = {
@@ -98,19 +98,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-
-if TYPE_CHECKING:  # let type checkers and IDEs see the real definitions
-    from .apigateway import ORDER_MODEL, ensure_orders_api, invoke_url, orders_api_methods  # noqa: F401
-    from .apigateway import ApiRequest, bad_request_body_request, deployment_request, ensure_method, ensure_model, ensure_resources, ensure_rest_api, ensure_validator, method_requests, model_request, rest_api_request, validator_request  # noqa: F401
-    from .backend import account_id, arn, client, describe_backend, endpoint_url, tags  # noqa: F401
-    from .cleanup import delete_everything  # noqa: F401
-    from .config import LabConfigError, Names, names, settings  # noqa: F401
-    from .diagram import draw_workflow  # noqa: F401
-    from .display import Collapsed, SideBySide  # noqa: F401
-    from .forms import OrderForm, OrderPlaced, order_problems  # noqa: F401
-    from .dynamodb import PRODUCTS, create_table_request, ensure_table, ensure_workshop_tables, from_dynamodb, get_item, scan_items, seed_products, to_dynamodb, workshop_table_keys  # noqa: F401
-    from .httpclient import HttpResult, get, post_json  # noqa: F401
-    from .iam import BASIC_EXECUTION_POLICY, apigateway_policy, ensure_role, ensure_workshop_roles, lambda_policy, role_policy, states_policy, trust_policy  # noqa: F401
-    from .lambdas import build_zip, ensure_function, ensure_workshop_functions, handler_source, invoke  # noqa: F401
-    from .stepfunctions import ensure_order_workflow, ensure_state_machine, execution_history_table, list_executions_table, load_definition, run_and_wait, wait_for_execution, workflow_substitutions  # noqa: F401
-    from .workshop import Workshop, ensure_workshop  # noqa: F401

@@ -35,7 +35,7 @@ def endpoint_url() -> str | None:
     return current.endpoint_url
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _client(service: str, backend: str, endpoint: str | None, region: str) -> Any:
     if backend == "aws":  # the normal credential chain; endpoint None = AWS's public endpoints
         return boto3.client(service, region_name=region, endpoint_url=endpoint,
@@ -58,7 +58,7 @@ def client(service: str) -> Any:
     return _client(service, current.backend, endpoint, current.region)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _caller_account(backend: str, endpoint: str | None, region: str) -> str:
     return _client("sts", backend, endpoint, region).get_caller_identity()["Account"]
 

@@ -190,7 +190,7 @@ def draw_workflow(definition: dict[str, Any], *, title: str | None = None) -> Fi
 
 def _arrow(axes: Any, points: list[tuple[float, float]], style: dict[str, Any]) -> None:
     """A polyline whose last segment ends in an arrow head."""
-    for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1]):
+    for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1], strict=True):
         axes.plot([x0, x1], [y0, y1], color=style["color"], linestyle=style["linestyle"], lw=style["lw"],
                   zorder=style["zorder"])
     props = {"arrowstyle": "-|>", "color": style["color"], "linestyle": style["linestyle"], "lw": style["lw"],

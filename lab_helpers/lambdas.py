@@ -69,7 +69,8 @@ def ensure_function(name: str, *, source_dir: str | Path, role_arn: str,
                     timeout: int = 30, memory: int = 128) -> dict[str, Any]:
     """Create or update a Python function from a folder of ``lambdas/``; wait until it is ready.
 
-    >>> lab.ensure_function("apicomp-user-service", source_dir="user_service", role_arn=roles["apicomp-lambda-role"])["State"]
+    >>> role_arn = roles["apicomp-lambda-role"]
+    >>> lab.ensure_function("apicomp-user-service", source_dir="user_service", role_arn=role_arn)["State"]
     'Active'
     """
     folder = Path(source_dir)

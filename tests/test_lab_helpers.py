@@ -91,7 +91,8 @@ def test_roles_are_idempotent_and_least_privilege(env, roles):
     trust = json.loads(trust) if isinstance(trust, str) else trust
     assert trust["Statement"][0]["Principal"] == {"Service": "states.amazonaws.com"}
     for document in (lab.lambda_policy(), lab.states_policy(), apigw):
-        assert all("*" not in r.split(":")[-1] or r.endswith(":*") for s in document["Statement"] for r in s["Resource"])
+        resources = [r for s in document["Statement"] for r in s["Resource"]]
+        assert all("*" not in r.split(":")[-1] or r.endswith(":*") for r in resources)
 
 
 def test_ensure_role_updates_managed_policies(env):

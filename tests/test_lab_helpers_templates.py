@@ -47,8 +47,8 @@ def test_accepted_response_is_valid_json():
                           "startDate": 1.7e9})
     context = request(backend)
     answer = json.loads(render(response_template(POST, "200"), context))
-    assert answer == {"orderId": "order-123",
-                      "executionArn": "arn:aws:states:us-east-1:123456789012:execution:apicomp-order-workflow:order-123"}
+    execution_arn = "arn:aws:states:us-east-1:123456789012:execution:apicomp-order-workflow:order-123"
+    assert answer == {"orderId": "order-123", "executionArn": execution_arn}
 
 
 def test_repeated_order_is_a_409_naming_the_order():

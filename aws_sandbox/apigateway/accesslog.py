@@ -45,7 +45,7 @@ def entries(since: str | int | None = None) -> list[dict[str, Any]]:
         return [e for e in snapshot if e["seq"] > after]
     moment = dt.datetime.fromisoformat(str(since).replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return [e for e in snapshot if dt.datetime.fromisoformat(e["time"]) > moment]
 
 

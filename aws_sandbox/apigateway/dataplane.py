@@ -209,7 +209,8 @@ def _apply_request_override(context: dict[str, Any], integration_request: mappin
 
 
 def _gateway_response(error: GatewayError, snapshot: Snapshot | None, request: mapping.MethodRequest,
-                      context: dict[str, Any], stage_variables: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
+                      context: dict[str, Any], stage_variables: dict[str, str],
+                      ) -> tuple[int, list[tuple[str, str]], bytes]:
     status, headers, body = gatewayresponses.render(
         error, snapshot, context, stage_variables,
         lambda ctx: mapping.template_request(request, ctx, stage_variables), request.headers.get("Accept"))

@@ -7,7 +7,8 @@ The default template is ``{"message":$context.error.messageString}``.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from . import vtl
 from .deployments import GatewayResponse, Snapshot

@@ -14,7 +14,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 import requests
@@ -201,7 +202,8 @@ def call_http(call: Call, forward_method: bool) -> BackendResponse:
     for name, value in call.request.path_params.items():
         # A greedy {proxy+} value keeps its slashes when it fills the URI's {proxy}.
         url = url.replace("{" + name + "+}", quote(value, safe="/")).replace("{" + name + "}", quote(value, safe="/"))
-    method = call.http_method if forward_method or call.integration.http_method == "ANY" else call.integration.http_method
+    forward = forward_method or call.integration.http_method == "ANY"
+    method = call.http_method if forward else call.integration.http_method
     try:
         response = _http.request(method, url, params=call.request.query or None, headers=call.request.headers,
                                  data=call.request.body or None, timeout=call.integration.timeout_ms / 1000,

@@ -12,7 +12,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 Clock = Callable[[], float]  # seconds since the epoch
 
@@ -42,7 +42,7 @@ class QuotaCounter:
 
 def period_start(period: str, now: float) -> float:
     """Start (epoch seconds, UTC) of the DAY/WEEK/MONTH holding ``now``."""
-    day = dt.datetime.fromtimestamp(now, dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = dt.datetime.fromtimestamp(now, dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "WEEK":
         day -= dt.timedelta(days=day.weekday())
     elif period == "MONTH":

@@ -491,7 +491,7 @@ _JAVA_STRING_METHODS = {
     "charAt": lambda self, index: self[index],
     "concat": lambda self, other: self + other,
     "replaceAll": lambda self, pattern, repl: re.sub(pattern, _java_replacement(repl), self),
-    "replaceFirst": lambda self, pattern, repl: re.sub(pattern, _java_replacement(repl), self, 1),
+    "replaceFirst": lambda self, pattern, repl: re.sub(pattern, _java_replacement(repl), self, count=1),
 }
 
 
@@ -520,7 +520,8 @@ def install() -> None:
         owner.OPERATORS.update(operators)
     # airspeed looks Java methods on Python values up in this registry (its documented extension point).
     if str not in getattr(_airspeed_ops, "__additional_methods__", {}):
-        raise PatchTargetMissing("airspeed's operators.__additional_methods__[str] is gone: the VTL patches cannot apply")
+        raise PatchTargetMissing(
+            "airspeed's operators.__additional_methods__[str] is gone: the VTL patches cannot apply")
     _airspeed_ops.__additional_methods__[str].update(_JAVA_STRING_METHODS)
     _compile.cache_clear()  # templates compiled before now used airspeed's operators
     _installed = True

@@ -113,7 +113,7 @@ def _new_execution(backend, state_machine, name: str, execution_input: str | Non
     return (SyncExecution if sync else Execution)(
         name=name, sm_type="EXPRESS", role_arn=snapshot.roleArn, exec_arn=arn,
         account_id=backend.account_id, region_name=backend.region_name, state_machine=snapshot,
-        start_date=datetime.datetime.now(tz=datetime.timezone.utc),
+        start_date=datetime.datetime.now(tz=datetime.UTC),
         cloud_watch_logging_session=None, input_data=input_text, trace_header=trace_header,
         activity_store={},
     )

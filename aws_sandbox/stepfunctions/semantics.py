@@ -32,7 +32,7 @@ def install_heap_keys() -> None:
 
 def aws_timestamp(moment: datetime.datetime) -> str:
     """The context object's format: ``2023-11-21T06:27:31.545Z`` (UTC, milliseconds)."""
-    moment = moment.astimezone(datetime.timezone.utc)
+    moment = moment.astimezone(datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

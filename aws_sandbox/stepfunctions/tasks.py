@@ -165,7 +165,7 @@ def task_account() -> str:
     return os.environ.get("MOTO_ACCOUNT_ID") or get_account_id_from(TASK_ACCESS_KEY)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _serializer(protocol: str):
     import botocore.serialize
 

@@ -36,7 +36,8 @@ def check_item(item: dict[str, Any]) -> dict[str, Any]:
     requested = item.get("quantity")
     if not isinstance(requested, int) or isinstance(requested, bool) or requested < 1:
         requested = 0
-    product = products_table().get_item(Key={"productId": product_id}).get("Item") if isinstance(product_id, str) else None
+    product = (products_table().get_item(Key={"productId": product_id}).get("Item")
+               if isinstance(product_id, str) else None)
     if product is None:
         return {"productId": product_id, "requested": requested, "available": 0,
                 "sufficient": False, "unitPrice": None, "lineTotal": money(Decimal(0)),

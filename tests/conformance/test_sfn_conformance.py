@@ -114,7 +114,8 @@ def prepare(case: dict, aws, sandbox: str, request: pytest.FixtureRequest) -> tu
     if "lambda_python" in requires:
         if not request.getfixturevalue("lambda_runs_code"):
             pytest.skip("needs the sandbox's Lambda runtime to run handler code (not available yet)")
-        function_arn = create_function(aws, requires["lambda_python"], requires.get("lambda_handler", "handler.handler"))
+        handler = requires.get("lambda_handler", "handler.handler")
+        function_arn = create_function(aws, requires["lambda_python"], handler)
         definition_text = definition_text.replace("<lambda_function_arn>", function_arn)
         if "rest_api" in requires:
             api_id = create_rest_api(aws, sandbox, function_arn, input_value["Stage"])
@@ -152,7 +153,7 @@ def assert_matches(expected: Any, actual: Any, where: str = "$") -> None:
             assert_matches(expected[key], actual[key], f"{where}.{key}")
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(expected) == len(actual), f"{where}: {actual!r}"
-        for index, (want, got) in enumerate(zip(expected, actual)):
+        for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
             assert_matches(want, got, f"{where}[{index}]")
     else:
         assert expected == actual and type(expected) is type(actual), f"{where}: {actual!r} != {expected!r}"

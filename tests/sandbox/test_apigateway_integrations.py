@@ -42,7 +42,8 @@ RECIPE_POST_TEMPLATE = ("{\"input\": \"$util.escapeJavaScript($input.json('$'))\
                         "\"stateMachineArn\": \"STATE_MACHINE_ARN\"}")
 RECIPE_POST_RESPONSE = "{\"executionArn\": \"$input.json('$.executionArn')\"}"
 RECIPE_GET_TEMPLATE = ("{\"TableName\": \"TABLE\", \"Key\": {\"orderId\": {\"S\": \"$input.params('orderId')\"}}}")
-RECIPE_GET_RESPONSE = ("{\"orderId\": \"$input.json('$.Item.orderId.S')\", \"status\": \"$input.json('$.Item.status.S')\", "
+RECIPE_GET_RESPONSE = ("{\"orderId\": \"$input.json('$.Item.orderId.S')\", "
+                       "\"status\": \"$input.json('$.Item.status.S')\", "
                        "\"orderTotal\": \"$input.json('$.Item.orderTotal.N')\"}")
 
 
@@ -116,7 +117,8 @@ def test_aws_service_error_selects_the_integration_response_by_status(aws, sandb
 
 def test_no_integration_response_for_the_outcome_is_500(aws, sandbox):
     api = RestApi(aws, sandbox)
-    api.method("/m", "GET", integration={"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 500}'}},
+    mock_500 = {"type": "MOCK", "requestTemplates": {"application/json": '{"statusCode": 500}'}}
+    api.method("/m", "GET", integration=mock_500,
                responses=[{"statusCode": "200", "selectionPattern": "200"}])
     api.deploy()
     response = api.call("GET", "/m")

@@ -38,14 +38,14 @@ def test_token_bucket_allows_the_burst_then_refills_at_the_rate():
 
 
 def test_quota_counts_per_calendar_period_with_offset_in_the_first():
-    monday = dt.datetime(2026, 11, 23, 10, tzinfo=dt.timezone.utc).timestamp()
+    monday = dt.datetime(2026, 11, 23, 10, tzinfo=dt.UTC).timestamp()
     clock = FakeClock(monday)
     limiter = Limiter(clock)
     assert [limiter.within_quota(("q",), 3, "DAY", offset=1) for _ in range(3)] == [True, True, False]
     clock.now += 86_400  # next day: the full limit, no offset
     assert [limiter.within_quota(("q",), 3, "DAY", offset=1) for _ in range(4)] == [True, True, True, False]
-    assert period_start("WEEK", monday + 3 * 86_400) == dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc).timestamp()
-    assert period_start("MONTH", monday) == dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc).timestamp()
+    assert period_start("WEEK", monday + 3 * 86_400) == dt.datetime(2026, 11, 23, tzinfo=dt.UTC).timestamp()
+    assert period_start("MONTH", monday) == dt.datetime(2026, 11, 1, tzinfo=dt.UTC).timestamp()
 
 
 # -- API keys and usage plans over HTTP -------------------------------------------------------
@@ -76,7 +76,8 @@ def test_api_key_required(aws, sandbox):
         assert (refused.status_code, refused.json()) == (403, {"message": "Forbidden"})
     outside = api.client.create_api_key(name="no-plan", enabled=True)
     assert api.call("GET", "/k", stage="prod", headers={"x-api-key": outside["value"]}).status_code == 403
-    api.client.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
+    disable = {"op": "replace", "path": "/enabled", "value": "false"}
+    api.client.update_api_key(apiKey=key["id"], patchOperations=[disable])
     assert api.call("GET", "/k", stage="prod", headers={"x-api-key": key["value"]}).status_code == 403
 
 
@@ -138,7 +139,8 @@ def test_access_log_in_memory_and_in_cloudwatch(aws, sandbox):
         {"op": "replace", "path": "/accessLogSettings/destinationArn",
          "value": f"arn:aws:logs:us-east-1:123456789012:log-group:{group}"},
         {"op": "replace", "path": "/accessLogSettings/format",
-         "value": '$context.requestId $context.httpMethod $context.resourcePath $context.status $context.identity.apiKeyId'}])
+         "value": "$context.requestId $context.httpMethod $context.resourcePath $context.status "
+                  "$context.identity.apiKeyId"}])
     since = requests.get(f"{sandbox}/_sandbox/access-log", timeout=10).json()["entries"]
     last = since[-1]["seq"] if since else 0
     response = api.call("GET", "/k", stage="prod", headers={"x-api-key": key["value"]})

@@ -153,7 +153,8 @@ def test_customised_gateway_responses(aws, sandbox):
     api.client.put_gateway_response(
         restApiId=api.id, responseType="MISSING_AUTHENTICATION_TOKEN", statusCode="404",
         responseParameters={"gatewayresponse.header.X-Why": "'no such route'"},
-        responseTemplates={"application/json": '{"error": $context.error.messageString, "t": "$context.error.responseType"}'})
+        responseTemplates={"application/json":
+                           '{"error": $context.error.messageString, "t": "$context.error.responseType"}'})
     api.client.put_gateway_response(restApiId=api.id, responseType="DEFAULT_4XX",
                                     responseTemplates={"application/json": '{"custom4xx": "$context.error.message"}'})
     api.deploy()

@@ -1,7 +1,6 @@
 """The sandbox's command-line contract: start, status, reset, stop."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time

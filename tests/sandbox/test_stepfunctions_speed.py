@@ -24,7 +24,8 @@ from tests.conftest import wait_for_execution
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
-SLEEPER = "import time\ndef handler(event, context):\n    time.sleep(event['seconds'])\n    return {'slept': event['seconds']}\n"
+SLEEPER = ("import time\ndef handler(event, context):\n    time.sleep(event['seconds'])\n"
+           "    return {'slept': event['seconds']}\n")
 FAILER = "def handler(event, context):\n    raise ValueError('no stock for ' + event['sku'])\n"
 
 
@@ -144,7 +145,8 @@ def test_dynamodb_task_results_and_errors(sfn, aws, role):
         "Update": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem", "ResultPath": "$.update",
                    "Parameters": {"TableName": name, "Key": key, "UpdateExpression": "SET #s = :s",
                                   "ExpressionAttributeNames": {"#s": "status"},
-                                  "ExpressionAttributeValues": {":s": {"S": "CONFIRMED"}}, "ReturnValues": "UPDATED_NEW"},
+                                  "ExpressionAttributeValues": {":s": {"S": "CONFIRMED"}},
+                                  "ReturnValues": "UPDATED_NEW"},
                    "Next": "Get"},
         "Get": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "ResultPath": "$.get",
                 "Parameters": {"TableName": name, "Key": key}, "Next": "Delete"},
@@ -209,7 +211,8 @@ SIDE_BY_SIDE = textwrap.dedent('''
             answer = call()
         except ClientError as error:
             metadata = error.response["ResponseMetadata"]
-            return [type(error).__name__, error.response["Error"], metadata["HTTPStatusCode"], bool(metadata["RequestId"])]
+            return [type(error).__name__, error.response["Error"], metadata["HTTPStatusCode"],
+                    bool(metadata["RequestId"])]
         answer.pop("ResponseMetadata", None)
         if "Payload" in answer:
             payload = json.loads(answer["Payload"].read() or "null")
@@ -261,7 +264,8 @@ SIDE_BY_SIDE = textwrap.dedent('''
         for parameters in [
             {"FunctionName": "ok", "Payload": b'{"a": [1, 2.5, null]}'},
             {"FunctionName": "ok"},
-            {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:ok", "Qualifier": "$LATEST", "Payload": b"{}"},
+            {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:ok", "Qualifier": "$LATEST",
+             "Payload": b"{}"},
             {"FunctionName": "text", "Payload": b"{}"},
             {"FunctionName": "fail", "Payload": b"{}"},
             {"FunctionName": "ok", "Payload": b"{}", "InvocationType": "Event"},
