@@ -10,6 +10,7 @@ on PATH, else uv installed into the venv with pip; pip otherwise, or when LAB_IN
 starting the sandbox, and where to open the lab. Kept to Python 3.6 syntax so that an old
 interpreter gets the message naming what to install instead of a syntax error.
 """
+# ruff: noqa: UP021, UP032  - str.format and universal_newlines: Python 3.6 runs this file too
 import hashlib
 import os
 import shutil

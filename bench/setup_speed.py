@@ -67,7 +67,7 @@ def main() -> int:
             results.append((f"uv {run}", seconds))
             print(f"uv {run}: {seconds:.1f} s", flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\n| install | seconds |\n|---|---|")
+    print("\n| install | seconds |\n|---|---|")
     for name, seconds in results:
         print(f"| {name} | {seconds:.1f} |")
     print(f"\n{os.cpu_count()} CPUs, load average {load:.1f}, Python {sys.version.split()[0]}")
