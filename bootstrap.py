@@ -2,7 +2,7 @@
 
     python3 bootstrap.py            # set up if needed, start the sandbox, open JupyterLab
     python3 bootstrap.py setup      # only create .venv and install the pinned packages
-    python3 bootstrap.py test       # set up if needed, then what CI runs (pytest, then nbval)
+    python3 bootstrap.py test       # set up if needed, then what CI runs (ruff, pytest, nbval)
 
 Works the same on Linux, macOS and WSL2, with or without `make`. It says what it does, step by
 step: the interpreter check, creating `.venv`, installing the packages (with uv when it can: uv
@@ -185,7 +185,8 @@ def main(argv):
     if command == "lab":
         lab(python, port)
     elif command == "test":
-        for step in ([str(python), "-m", "pytest"], [str(python), str(ROOT / "tests" / "run_nbval.py")]):
+        for step in ([str(python), "-m", "ruff", "check", "."], [str(python), "-m", "pytest"],
+                     [str(python), str(ROOT / "tests" / "run_nbval.py")]):
             code = subprocess.run(step, cwd=str(ROOT)).returncode
             if code != 0:
                 sys.exit(code)
