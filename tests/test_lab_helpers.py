@@ -1,6 +1,7 @@
 """lab_helpers against a real sandbox: every ensure_* creates, then leaves alone or updates."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from io import BytesIO
@@ -257,6 +258,9 @@ def test_method_requests_are_the_whole_wiring_as_data(monkeypatch):
     assert "selectionPattern=r'4\\d{2}'" in shown and "\\\\d" not in shown  # as typed, not doubled
     assert '"name": "$orderId"' in shown  # the template is printed as it reads
     assert requests[1].cli() == "aws apigateway put-integration --cli-input-json file://request.json"
+    assert "apiKeyRequired" not in method  # API keys are notebook 10's; a keyed method says so:
+    keyed = dataclasses.replace(post, api_key_required=True)
+    assert lab.method_requests("api1", "res1", keyed, role_arn="r", validator_id="v")[0].params["apiKeyRequired"]
 
 
 def test_invoke_url_on_aws(monkeypatch):
