@@ -77,9 +77,12 @@ def test_aws_backend_tags_waits_and_uses_amazonaws_invoke_urls(on_backend, monke
     }
     assert {kind: want.items() <= tags.items() for kind, tags in tagged.items()} == dict.fromkeys(tagged, True)
     assert ws.api_url == f"https://{ws.api_id}.execute-api.us-east-1.amazonaws.com/prod"
-    # The invoke URL's host names the API, as AWS's DNS would route it; the sandbox routes by Host.
+    # The URL's parts name the deployed API and stage: call them through the sandbox's path form
+    # (it serves amazonaws.com hosts to Step Functions only, not over HTTP).
     host, stage = ws.api_url.removeprefix("https://").split("/", 1)
-    placed = requests.post(f"{sandbox}/{stage}/orders", json=ORDER, headers={"Host": host}, timeout=30)
+    api_id, _, region_host = host.partition(".execute-api.")
+    assert (api_id, region_host) == (ws.api_id, "us-east-1.amazonaws.com")
+    placed = requests.post(f"{sandbox}/_aws/execute-api/{api_id}/{stage}/orders", json=ORDER, timeout=30)
     assert placed.status_code == 200, placed.text
     assert placed.json()["executionArn"].endswith(":awsstandin-order-workflow:standin-1")
     deleted = lab.delete_everything()
