@@ -21,8 +21,15 @@ lab:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11-3.14 (or run make PYTHON=/path/to/python3.x)"; exit 1; }
 	@PORT=$(PORT) $(PYTHON) bootstrap.py lab
 
-## make test: lint, unit, sandbox and conformance tests, then every notebook with nbval
-test: venv lint unit notebooks-test
+## make test: lint, unit, sandbox and conformance tests, then every notebook with nbval. Every part
+## runs even when an earlier one fails; the summary names what failed and make exits non-zero.
+test: venv
+	@lint=passed; unit=passed; notebooks=passed; \
+	$(MAKE) --no-print-directory lint || lint=FAILED; \
+	$(MAKE) --no-print-directory unit || unit=FAILED; \
+	$(MAKE) --no-print-directory notebooks-test || notebooks=FAILED; \
+	echo "make test: lint $$lint, unit tests $$unit, notebooks $$notebooks"; \
+	[ $$lint = passed ] && [ $$unit = passed ] && [ $$notebooks = passed ]
 
 ## make lint: ruff over the code and the notebooks (ruff.toml)
 lint: venv

@@ -23,19 +23,28 @@ Handler = Callable[[Request], "Response | None"]
 _app: AwsApiApp | None = None
 
 
+Refuse = Callable[[dict[str, Any]], "Response | None"]
+
+
 class AwsApiApp:
-    """WSGI app for AWS API requests. Extra handlers decide from the path and headers alone,
+    """WSGI app for AWS API requests. ``refuse(environ)`` answers first, for a request AWS would
+    refuse (it leaves the body readable). Extra handlers decide from the path and headers alone,
     so a request they decline still has its body unread for moto. ``before(service)`` is
     called with the request's signing name first (the server makes deferred patches wait)."""
 
-    def __init__(self, extra_operations: list[Handler], before: Callable[[str], None]) -> None:
+    def __init__(self, extra_operations: list[Handler], before: Callable[[str], None],
+                 refuse: Refuse | None = None) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.extra_operations = extra_operations
         self.before = before
+        self.refuse = refuse
         self.moto = DomainDispatcherApplication(create_backend_app)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        refused = self.refuse(environ) if self.refuse else None
+        if refused is not None:
+            return refused(environ, start_response)
         scope = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         if scope:
             self.before(scope["service"])
@@ -48,10 +57,11 @@ class AwsApiApp:
         return self.moto(environ, start_response)
 
 
-def configure(extra_operations: list[Handler], before: Callable[[str], None]) -> AwsApiApp:
+def configure(extra_operations: list[Handler], before: Callable[[str], None],
+              refuse: Refuse | None = None) -> AwsApiApp:
     """Build the process's dispatcher (the server does, once, after installing moto's patches)."""
     global _app
-    _app = AwsApiApp(extra_operations, before)
+    _app = AwsApiApp(extra_operations, before, refuse)
     return _app
 
 

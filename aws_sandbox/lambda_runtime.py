@@ -3,12 +3,17 @@
 moto keeps Lambda functions (configuration and the deployed zip) but needs Docker to run them.
 Here each function gets a pool of worker processes (``lambda_worker.py`` on the local Python,
 ``lambda_worker.js`` on the local ``node``): a worker imports the handler once (the cold start)
-and serves invocation after invocation; overlapping invocations start more workers, up to the
-function's reserved concurrency (else ``LAB_LAMBDA_MAX_WORKERS``, 10), beyond which Invoke is
-throttled (429) as on AWS. Idle workers are reaped after ``LAB_LAMBDA_IDLE_SECONDS`` (300).
-A worker that times out is killed; one that crashes is replaced at the next call; workers of an
-older code or configuration are retired. Logs go to moto's CloudWatch Logs backend, in AWS's
-format, one stream per worker.
+and serves invocation after invocation; overlapping invocations start more workers, up to
+``LAB_LAMBDA_MAX_WORKERS`` (10) per function version and ``LAB_LAMBDA_MAX_PROCESSES`` (32) in
+all (past that, the least recently used idle worker of any function is closed to make room), so
+the number of processes stays laptop-sized. Past that, calls wait for a free worker (up to
+``LAB_LAMBDA_QUEUE_SECONDS``, 60): AWS would have started another execution environment, so they
+must not fail. Throttling (429) happens only where AWS throttles (``lambda_concurrency``): a
+function's reserved concurrency reached, or the account's concurrency
+(``LAB_LAMBDA_ACCOUNT_CONCURRENCY``, 1,000, less what functions reserve) in use. Idle workers
+are reaped after ``LAB_LAMBDA_IDLE_SECONDS`` (300). A worker that times out or crashes is killed
+and never handed out again; workers of an older code or configuration are retired. Logs go to
+moto's CloudWatch Logs backend, in AWS's format, one stream per worker.
 
 Entry points: ``handle_invoke_request`` answers ``POST /2015-03-31/functions/<name>/invocations``
 before moto's own dispatch (which alone costs ~5 ms); ``invoke_function`` is the same call for
@@ -42,12 +47,12 @@ from moto.awslambda.exceptions import LambdaClientError
 from werkzeug.wrappers import Request, Response
 
 from . import awsapi
+from .lambda_concurrency import Concurrency, account_concurrency, reservations
 from .patching import replace
 
 WORKER_PY = Path(__file__).with_name("lambda_worker.py")
 WORKER_JS = Path(__file__).with_name("lambda_worker.js")
 PHASE_END = b"\0LAB-LAMBDA-PHASE-END\0\n"  # written by the workers after each phase's logs
-INIT_TIMEOUT_SECONDS = 10.0  # AWS's limit for the init phase
 LOG_TAIL_BYTES = 4096
 MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -62,6 +67,7 @@ _live: set[Worker] = set()  # every worker process not yet reaped, for shutdown_
 _logs_lock = threading.Lock()  # moto's logs backend is not thread-safe
 _generation = 0  # bumped by shutdown_all_workers: queued Event invocations of before are dropped
 _events = ThreadPoolExecutor(max_workers=16, thread_name_prefix="lambda-event")
+_concurrency = Concurrency()
 
 
 def max_workers() -> int:
@@ -72,18 +78,39 @@ def idle_seconds() -> float:
     return float(os.environ.get("LAB_LAMBDA_IDLE_SECONDS", "300"))
 
 
+def max_processes() -> int:
+    """Worker processes alive at once across every function: what a laptop can hold."""
+    return int(os.environ.get("LAB_LAMBDA_MAX_PROCESSES", "32"))
+
+
+def init_seconds() -> float:
+    """AWS's limit for the init phase (10 s); tests shorten it."""
+    return float(os.environ.get("LAB_LAMBDA_INIT_SECONDS", "10"))
+
+
+def queue_seconds() -> float:
+    return float(os.environ.get("LAB_LAMBDA_QUEUE_SECONDS", "60"))
+
+
 # -- errors, in Lambda's wire format ---------------------------------------------------------
-class TooManyRequestsException(LambdaClientError):
+class QueueTimeout(LambdaClientError):
+    """No worker came free within ``LAB_LAMBDA_QUEUE_SECONDS`` (a sandbox limit, not AWS's)."""
+
     code = 429
 
-    def __init__(self, reserved: bool):
-        super().__init__("TooManyRequestsException", "Rate Exceeded.")
-        reason = ("ReservedFunctionConcurrentInvocationLimitExceeded" if reserved
-                  else "ConcurrentInvocationLimitExceeded")
-        self.description = json.dumps({"Reason": reason, "Type": "User", "message": "Rate Exceeded."})
+    def __init__(self, waited: float):
+        super().__init__("TooManyRequestsException",
+                         f"Rate Exceeded. (sandbox: every worker process of this function stayed busy for "
+                         f"{waited:.0f} s; raise LAB_LAMBDA_MAX_WORKERS or LAB_LAMBDA_QUEUE_SECONDS)")
 
-    def get_headers(self, *args, **kwargs) -> list[tuple[str, str]]:
-        return super().get_headers() + [("Retry-After", "1")]
+
+class WorkersStopped(LambdaClientError):
+    """The sandbox was reset or stopped while the call waited for a worker."""
+
+    code = 500
+
+    def __init__(self):
+        super().__init__("ServiceException", "The sandbox was reset while this invocation waited for a worker.")
 
 
 class RuntimeUnavailable(LambdaClientError):
@@ -307,10 +334,15 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        # ``killed`` first: right after kill() the process may not have exited yet, and a worker
+        # that was told to die must never serve another invocation.
+        return not self.killed and self.process.poll() is None
+
+    killed = False
 
     def kill(self) -> None:
-        """Signal the process to die now (safe from any thread)."""
+        """Signal the process to die now (safe from any thread); it is never used again."""
+        self.killed = True
         try:
             self.process.kill()
         except OSError:
@@ -352,58 +384,161 @@ class Worker:
 
 
 # -- the pool of one function version ---------------------------------------------------------
+class ProcessBudget:
+    """How many worker processes live at once, across every function (``LAB_LAMBDA_MAX_PROCESSES``).
+
+    A pool that needs a new process past the budget closes the least recently used idle worker of
+    any function; when every process is busy, it waits for one (until its deadline). ``pools``,
+    ``limit`` and ``clock`` are injectable for tests.
+    """
+
+    def __init__(self, pools=None, limit=max_processes, clock=time.monotonic) -> None:
+        self.condition = threading.Condition()
+        self.live = 0
+        self.pools = pools or (lambda: list(_pools.values()))
+        self.limit = limit
+        self.clock = clock
+
+    def reserve(self, deadline: float | None) -> None:
+        """Count one more process, making room or waiting for it."""
+        while True:
+            with self.condition:
+                if self.live < self.limit():
+                    self.live += 1
+                    return
+            if self._evict_one():
+                continue
+            with self.condition:
+                if self.live < self.limit():
+                    continue
+                remaining = None if deadline is None else deadline - self.clock()
+                if remaining is not None and remaining <= 0:
+                    raise QueueTimeout(queue_seconds())
+                self.condition.wait(remaining)  # a process closes, or a worker turns idle
+
+    def release(self) -> None:
+        with self.condition:
+            self.live -= 1
+            self.condition.notify_all()
+
+    def notify(self) -> None:
+        with self.condition:
+            self.condition.notify_all()
+
+    def _evict_one(self) -> bool:
+        idle = [(worker.last_used, index, pool, worker) for index, pool in enumerate(self.pools())
+                for worker in list(pool.idle)]
+        for _, _, pool, worker in sorted(idle, key=lambda entry: entry[:2]):
+            if pool.take_idle(worker):
+                pool.discard(worker)
+                return True
+        return False
+
+
+_budget = ProcessBudget()
+
+
 class Pool:
-    def __init__(self) -> None:
+    """The worker processes of one function version: at most ``workers`` busy at once, and
+    callers past that wait (in arrival order, roughly) for one to come back.
+
+    ``start_worker``, ``clock`` and ``budget`` are injectable so the pool can be tested without
+    processes or real time.
+    """
+
+    def __init__(self, start_worker=None, clock=time.monotonic, budget: ProcessBudget | None = None) -> None:
         self.idle: list[Worker] = []
         self.busy = 0
         self.spec: FunctionSpec | None = None
         self.closed = False
         self.condition = threading.Condition()
+        self.start_worker = start_worker or Worker
+        self.clock = clock
+        self.budget = budget or _budget
 
-    def acquire(self, fn, spec: FunctionSpec, limit: int, reserved: bool, wait: bool) -> Worker:
-        """A warm worker of the current spec, else a new one; throttled beyond ``limit``."""
+    def acquire(self, fn, spec: FunctionSpec, workers: int, deadline: float | None) -> Worker:
+        """A warm worker of the current spec, else a new one; past ``workers`` busy, wait until
+        one is released (until ``deadline`` on ``clock``, None: no limit)."""
         retired: list[Worker] = []
         with self.condition:
             if spec != self.spec:  # UpdateFunctionCode/Configuration: old workers retire
                 self.spec = spec
                 retired = [w for w in self.idle if w.spec != spec]
                 self.idle = [w for w in self.idle if w.spec == spec]
-            while self.busy >= limit:
-                if not wait:
-                    raise TooManyRequestsException(reserved)
-                self.condition.wait()
+            while self.busy >= workers and not self.closed:
+                remaining = None if deadline is None else deadline - self.clock()
+                if remaining is not None and remaining <= 0:
+                    for old in retired:
+                        self.discard(old)
+                    raise QueueTimeout(queue_seconds())
+                self.condition.wait(remaining)
+            if self.closed:
+                raise WorkersStopped()
             self.busy += 1
             while self.idle and not self.idle[-1].alive:  # died while idle (a stray os._exit)
                 retired.append(self.idle.pop())
             # the most recently used idle worker, so that the others can idle out; else a new one
             worker = self.idle.pop() if self.idle else None
         for old in retired:
-            old.close()
+            self.discard(old)
         if worker is None:
             try:
-                worker = Worker(fn, spec)
+                self.budget.reserve(deadline)
             except BaseException:
-                self.release(None)
+                self.release(None, healthy=False)
+                raise
+            try:
+                worker = self.start_worker(fn, spec)
+            except BaseException:
+                self.budget.release()
+                self.release(None, healthy=False)
                 raise
         return worker
 
-    def release(self, worker: Worker | None) -> None:
-        keep = worker is not None and worker.alive and not self.closed and worker.spec == self.spec
+    def release(self, worker: Worker | None, healthy: bool) -> None:
+        """Give a worker back; one that is not ``healthy`` (timed out, crashed, failed to start)
+        is killed and closed, never handed out again."""
+        if worker is not None and not healthy:
+            worker.kill()
+        keep = worker is not None and healthy and worker.alive and not self.closed and worker.spec == self.spec
         with self.condition:
             self.busy -= 1
             if keep:
-                worker.last_used = time.monotonic()
+                worker.last_used = self.clock()
                 self.idle.append(worker)
             self.condition.notify()
         if worker is not None and not keep:
-            worker.close()
+            self.discard(worker)
+        elif keep:
+            self.budget.notify()  # a call waiting for a process may close this idle one
+
+    def take_idle(self, worker: Worker) -> bool:
+        """Remove ``worker`` from the idle ones (for the budget to close); False if it is gone."""
+        with self.condition:
+            if worker in self.idle:
+                self.idle.remove(worker)
+                return True
+            return False
+
+    def discard(self, worker: Worker) -> None:
+        """Close a worker this pool no longer holds, and hand its process back to the budget."""
+        worker.close()
+        self.budget.release()
+
+    def close(self) -> list[Worker]:
+        """Refuse new calls, wake the waiting ones; return the idle workers to close."""
+        with self.condition:
+            self.closed = True
+            idle, self.idle = self.idle, []
+            self.condition.notify_all()
+        return idle
 
     def reap_idle(self, older_than: float) -> None:
         with self.condition:
             stale = [w for w in self.idle if w.last_used < older_than]
             self.idle = [w for w in self.idle if w.last_used >= older_than]
         for worker in stale:
-            worker.close()
+            self.discard(worker)
 
 
 def pool_for(spec: FunctionSpec) -> Pool:
@@ -424,20 +559,29 @@ class Outcome:
 
 def run(fn, payload: bytes, invoked_arn: str, request_id: str, *, wait: bool = False,
         client_context: str | None = None) -> Outcome:
-    """Run one invocation on a worker of ``fn``; write its logs; return its result."""
+    """Run one invocation on a worker of ``fn``; write its logs; return its result.
+
+    Throttled (429) only where AWS throttles; ``wait`` (Event invocations): wait instead.
+    """
+    from moto.awslambda.utils import get_backend
+
     spec = spec_of(fn)
-    reserved = fn.reserved_concurrency is not None
-    limit = int(fn.reserved_concurrency) if reserved else max_workers()
-    pool = pool_for(spec)
-    worker = pool.acquire(fn, spec, limit, reserved, wait)
-    healthy = False
+    reserved, reserved_elsewhere = reservations(get_backend(fn.account_id, fn.region), fn.function_name)
+    ticket = _concurrency.enter(fn.account_id, fn.region, fn.function_name, reserved,
+                                reserved_elsewhere, wait=wait)
     try:
-        outcome, healthy = invoke_on(worker, spec, payload, invoked_arn, request_id, client_context)
-        return outcome
+        pool = pool_for(spec)
+        workers = max_workers() if reserved is None else min(reserved, max_workers())
+        deadline = None if wait else pool.clock() + queue_seconds()
+        worker = pool.acquire(fn, spec, workers, deadline)
+        healthy = False
+        try:
+            outcome, healthy = invoke_on(worker, spec, payload, invoked_arn, request_id, client_context)
+            return outcome
+        finally:  # unhealthy (timed out, crashed, failed to start): killed; the next call starts cold
+            pool.release(worker, healthy)
     finally:
-        if not healthy:  # timed out, crashed or failed to start: the next call starts cold
-            worker.kill()
-        pool.release(worker)
+        _concurrency.leave(ticket)
 
 
 def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: str, request_id: str,
@@ -448,13 +592,16 @@ def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: s
     error: dict | None = None
     healthy = True
     if worker.cold:  # the cold start: the worker imports the handler
-        init = worker.exchange(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        init = worker.exchange(time.monotonic() + init_seconds())
+        if init.timed_out:  # AWS retries the init in the invoke phase, with the function's timeout
+            retried = worker.exchange(time.monotonic() + spec.timeout)
+            init = Exchange(retried.message, init.logs + retried.logs, retried.timed_out)
         init_ms = (time.perf_counter() - worker.started) * 1000
         lines += split_log(init.logs)
         worker.cold = False
         if init.message is None or init.message.get("init") != "ok":
             healthy = False
-            error = init_failure(worker, init, request_id)
+            error = init_failure(worker, init, request_id, spec.timeout)
     lines.append(f"START RequestId: {request_id} Version: {spec.version}")
     started = time.perf_counter()
     status = ""
@@ -495,10 +642,10 @@ def invoke_on(worker: Worker, spec: FunctionSpec, payload: bytes, invoked_arn: s
     return Outcome(result, None, lines), healthy
 
 
-def init_failure(worker: Worker, init: Exchange, request_id: str) -> dict:
-    if init.timed_out:
+def init_failure(worker: Worker, init: Exchange, request_id: str, timeout: float) -> dict:
+    if init.timed_out:  # the retried init timed out too: the invocation's own timeout
         return {"errorMessage": f"RequestId: {request_id} Error: Task timed out after "
-                                f"{INIT_TIMEOUT_SECONDS:.2f} seconds", "errorType": "Sandbox.Timedout"}
+                                f"{timeout:.2f} seconds", "errorType": "Sandbox.Timedout"}
     if init.message is None:
         return exit_error(worker, request_id)
     return init.message["error"]
@@ -625,6 +772,8 @@ def install(port: int) -> None:
     """Route moto's Lambda invocations to this runtime and start the idle-worker reaper."""
     global _port
     _port = port
+    # moto then refuses a PutFunctionConcurrency that leaves the account under 100 unreserved, as AWS does.
+    os.environ.setdefault("MOTO_LAMBDA_CONCURRENCY_QUOTA", str(account_concurrency()))
     from moto.awslambda import models
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
@@ -663,6 +812,13 @@ def _reap_idle_workers() -> None:
             pool.reap_idle(time.monotonic() - idle)
 
 
+def stats() -> dict[str, int]:
+    """Invocations in flight (running or waiting for a worker) and live worker processes."""
+    with _pools_lock:
+        workers = len(_live)
+    return {"in_flight": _concurrency.total(), "workers": workers}
+
+
 def shutdown_all_workers() -> None:
     """Kill every worker now (reset and server exit); queued Event invocations are dropped."""
     global _generation
@@ -672,10 +828,7 @@ def shutdown_all_workers() -> None:
         _pools.clear()
         live = list(_live)
     for pool in pools:
-        with pool.condition:
-            pool.closed = True
-            idle, pool.idle = pool.idle, []
-        for worker in idle:
-            worker.close()
+        for worker in pool.close():
+            pool.discard(worker)
     for worker in live:  # busy ones: their invoking threads see them die and clean up
         worker.kill()

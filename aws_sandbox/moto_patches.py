@@ -17,6 +17,10 @@ Correctness fixes (the sandbox would differ from AWS without them):
   the live API; apigateway:invoke Tasks reach the data plane with every parameter.
 - Velocity (``apigateway.vtl.install``): null renders as "", Velocity truthiness and ==, Java
   String methods.
+- Step Functions limits (``stepfunctions.limits``): ``States.ALL`` catches neither
+  ``States.DataLimitExceeded`` nor ``States.Runtime``, which AWS documents as terminal.
+- Server (``host_guard.install``): moto's global CORS (``Access-Control-Allow-Origin: *``, every
+  preflight allowed) is off, so web pages of other origins cannot script the sandbox.
 
 Speed paths (same answers, less time; ``moto_speed`` and ``stepfunctions.speed``,
 ``stepfunctions.tasks``): AWS managed policies parsed once; reset without rebuilding;
@@ -29,9 +33,9 @@ from __future__ import annotations
 import os
 import threading
 
-from . import lambda_runtime, moto_speed, patching
+from . import host_guard, lambda_runtime, moto_speed, patching
 from .apigateway import deployments, sfn_invoke, vtl
-from .stepfunctions import executions, semantics, speed, tasks
+from .stepfunctions import executions, limits, semantics, speed, tasks
 
 # The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
 # every service it can call, Batch and with it all of EC2) and API Gateway's models: about
@@ -60,6 +64,7 @@ def install(port: int) -> None:
     if _installed_port is not None:
         return
     lambda_runtime.install(port)  # correctness: Lambda runs without Docker
+    host_guard.install()  # no permissive CORS
     if patching.speed_paths_enabled():
         moto_speed.install()
     _installed_port = port
@@ -86,6 +91,7 @@ def install_deferred() -> None:
         semantics.install_heap_keys()
         semantics.install_thread_registry()
         semantics.install_time_scale(float(os.environ.get(semantics.TIME_SCALE_ENV) or 1.0))
+        limits.install_terminal_errors()  # States.ALL does not catch States.DataLimitExceeded
         deployments.install()  # a stage serves what was deployed
         sfn_invoke.install()  # apigateway:invoke reaches the data plane
         vtl.install()

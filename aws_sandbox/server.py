@@ -3,7 +3,8 @@
 ``SandboxApp`` installs every change to moto (``moto_patches``), builds the AWS API dispatcher
 (``awsapi``) with the sandbox's own operations, and serves one WSGI app on 127.0.0.1.
 
-Requests are routed, in order, to:
+Every request first passes ``host_guard`` (loopback Host names and the invoke-URL host only; no
+AWS API or sandbox call from another origin's web page). Then it is routed, in order, to:
 1. the sandbox's own control routes under ``/_sandbox/`` (health, reset, shutdown, access log);
 2. the API Gateway data plane (REST API invoke URLs in LocalStack's three forms);
 3. the AWS API dispatcher (``awsapi``): operations moto lacks or gets wrong, answered by the
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 
 from werkzeug.wrappers import Request, Response
 
-from . import DEFAULT_PORT, awsapi, lambda_runtime, moto_patches
+from . import DEFAULT_PORT, awsapi, host_guard, lambda_runtime, moto_patches, request_validation
 from .apigateway import accesslog, dataplane
 
 log = logging.getLogger("aws_sandbox")
@@ -32,10 +33,9 @@ EXECUTE_API_PATHS = (
     re.compile(r"^/_aws/execute-api/(?P<api>[^/]+)/(?P<stage>[^/]+)(?P<path>/.*)?$"),
     re.compile(r"^/restapis/(?P<api>[^/]+)/(?P<stage>[^/]+)/_user_request_(?P<path>/.*)?$"),
 )
-# {apiId}.execute-api.localhost.localstack.cloud[:port]  (and the AWS form, used by apigateway:invoke)
-EXECUTE_API_HOST = re.compile(
-    r"^(?P<api>[a-z0-9]+)\.execute-api\.(localhost\.localstack\.cloud|[a-z0-9-]+\.amazonaws\.com)(:\d+)?$"
-)
+# {apiId}.execute-api.localhost.localstack.cloud[:port]. (The AWS form, {apiId}.execute-api.{region}.
+# amazonaws.com, is served in-process to apigateway:invoke only; host_guard refuses it over HTTP.)
+EXECUTE_API_HOST = re.compile(r"^(?P<api>[a-z0-9]+)\.execute-api\.localhost\.localstack\.cloud(:\d+)?$")
 
 class SandboxApp:
     """The WSGI application: sandbox routes first, moto for the rest."""
@@ -44,7 +44,9 @@ class SandboxApp:
         self.port = port
         self.started = time.time()
         moto_patches.install(port)
-        self.aws_api = awsapi.configure(moto_patches.extra_operations(), _install_deferred_for)
+        # Malformed requests get AWS's 4xx before any handler or moto sees them.
+        self.aws_api = awsapi.configure(moto_patches.extra_operations(), _install_deferred_for,
+                                        refuse=request_validation.check)
         self.shutdown_requested = threading.Event()
 
     # -- routing ------------------------------------------------------------------------
@@ -80,7 +82,7 @@ class SandboxApp:
         if route == "health":
             return json_response(
                 {"status": "running", "port": self.port, "pid": os.getpid(),
-                 "uptime_seconds": round(time.time() - self.started, 3)}
+                 "uptime_seconds": round(time.time() - self.started, 3), "lambda": lambda_runtime.stats()}
             )
         if route == "reset" and request.method == "POST":
             started = time.perf_counter()
@@ -128,7 +130,8 @@ def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
 
     logging.basicConfig(level=os.environ.get("LAB_SANDBOX_LOG_LEVEL", "WARNING"))
     app = SandboxApp(port)
-    server = create_server(app, host=host, port=port, threads=SERVER_THREADS, ident="sandbox",
+    guarded = host_guard.HostGuard(app, is_invoke_url=lambda environ: app.execute_api_target(environ) is not None)
+    server = create_server(guarded, host=host, port=port, threads=SERVER_THREADS, ident="sandbox",
                            connection_limit=1000, expose_tracebacks=False)
     threading.Thread(target=_stop_when_asked, args=(app,), daemon=True).start()
     threading.Thread(target=moto_patches.install_deferred, name="warm-up", daemon=True).start()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -16,6 +17,17 @@ class HttpResult:
     status: int
     body: Any
     headers: dict[str, str]
+
+
+def _send(method: str, url: str, **kwargs: Any) -> requests.Response:
+    try:
+        return requests.request(method, url, timeout=TIMEOUT_SECONDS, **kwargs)
+    except requests.ConnectionError:
+        from .backend import recover_if_stopped
+
+        parts = urlsplit(url)
+        recover_if_stopped(f"{parts.scheme}://{parts.netloc}")  # the kit's sandbox stopped: say what to run
+        raise
 
 
 def _result(response: requests.Response) -> HttpResult:
@@ -32,7 +44,7 @@ def post_json(url: str, body: Any, *, headers: dict[str, str] | None = None) -> 
     >>> lab.post_json(f"{api_url}/orders", {"orderId": "order-123", ...}).status
     200
     """
-    return _result(requests.post(url, json=body, headers=headers, timeout=TIMEOUT_SECONDS))
+    return _result(_send("POST", url, json=body, headers=headers))
 
 
 def get(url: str, *, headers: dict[str, str] | None = None) -> HttpResult:
@@ -41,4 +53,4 @@ def get(url: str, *, headers: dict[str, str] | None = None) -> HttpResult:
     >>> lab.get(f"{api_url}/orders/order-123/status").body["status"]
     'completed'
     """
-    return _result(requests.get(url, headers=headers, timeout=TIMEOUT_SECONDS))
+    return _result(_send("GET", url, headers=headers))

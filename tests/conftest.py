@@ -64,7 +64,7 @@ def ensure_workflow_role(aws) -> str:
         return iam.get_role(RoleName=WORKFLOW_ROLE_NAME)["Role"]["Arn"]
 
 
-def wait_for_execution(sfn, execution_arn: str, timeout: float = 20.0) -> dict:
+def wait_for_execution(sfn, execution_arn: str, timeout: float = 60.0) -> dict:
     """DescribeExecution's answer once the execution has left RUNNING (bounded poll)."""
     deadline = time.monotonic() + timeout
     while (answer := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":

@@ -136,9 +136,9 @@ def test_ensure_function_creates_then_updates_code(env, roles, tmp_path):
     role = roles[f"{PREFIX}-lambda-role"]
     created = lab.ensure_function(f"{PREFIX}-scratch", source_dir=tmp_path, role_arn=role)
     assert created["State"] == "Active" and created["Runtime"] == "python3.12"
-    same = lab.ensure_function(f"{PREFIX}-scratch", source_dir=tmp_path, role_arn=role, env={"A": "1"})
+    same = lab.ensure_function(f"{PREFIX}-scratch", source_dir=tmp_path, role_arn=role, env={"GREETING": "1"})
     assert same["CodeSha256"] == created["CodeSha256"]
-    assert same["Environment"]["Variables"] == {"A": "1"}
+    assert same["Environment"]["Variables"] == {"GREETING": "1"}
     (tmp_path / "handler.py").write_text("def lambda_handler(event, context):\n    return 2\n")
     updated = lab.ensure_function(f"{PREFIX}-scratch", source_dir=tmp_path, role_arn=role)
     assert updated["CodeSha256"] != created["CodeSha256"]

@@ -20,7 +20,7 @@ def order(order_id: str, user_id: str = "validuser456", items=None) -> dict:
     return {"orderId": order_id, "userId": user_id, "items": items or [{"productId": "prod-1", "quantity": 2}]}
 
 
-def status_when_done(ws, order_id: str, timeout: float = 20.0) -> dict:
+def status_when_done(ws, order_id: str, timeout: float = 60.0) -> dict:
     """Poll GET /status until the order has a final status (bounded)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

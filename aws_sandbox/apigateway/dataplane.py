@@ -28,10 +28,13 @@ log = logging.getLogger("aws_sandbox.apigateway")
 
 limiter = Limiter()  # token buckets and quotas of every stage, method and API key
 _api_locations: dict[str, tuple[str, str]] = {}  # api id -> (account, region)
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit (10 MB)
 
 
 def handle(request: Request, api_id: str, stage: str, path: str) -> Response:
     """Serve ``request`` on ``stage`` of REST API ``api_id``; ``path`` is the path after the stage."""
+    if (request.content_length or 0) > MAX_PAYLOAD_BYTES:  # refused by AWS's front end, before the API
+        return Response(f"HTTP content length exceeded {MAX_PAYLOAD_BYTES} bytes.", status=413, mimetype="text/plain")
     started = time.perf_counter()
     epoch_ms = int(time.time() * 1000)
     request_id = str(uuid.uuid4())

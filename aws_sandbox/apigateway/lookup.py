@@ -35,7 +35,7 @@ def json_body_value(body: bytes, path: str) -> str | None:
     None when the body is not JSON or the path names nothing."""
     try:
         document: Any = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
         return None
     value = dotted(document, path)
     if value is None:

@@ -38,10 +38,14 @@ def validate(snapshot: Snapshot, method: Method, content_type: str, body: bytes,
         validator = _validator(snapshot, model)
         try:
             instance = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             raise GatewayError("BAD_REQUEST_BODY", "Invalid request body",
                                "[Invalid JSON in request body]") from None
-        errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+        try:
+            errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
+        except RecursionError:  # nested deeper than the validator can walk
+            raise GatewayError("BAD_REQUEST_BODY", "Invalid request body",
+                               "[The request body is nested too deeply]") from None
         if errors:
             raise GatewayError("BAD_REQUEST_BODY", "Invalid request body",
                                "[" + ", ".join(_describe(e) for e in errors) + "]")

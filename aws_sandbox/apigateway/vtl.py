@@ -332,7 +332,7 @@ class _Input:
         if not self._is_parsed:
             try:
                 self._parsed = json.loads(self.body)
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
                 raise BodyNotJsonError(
                     f"Could not parse request body into json: Could not parse payload into json: "
                     f"{error}") from error

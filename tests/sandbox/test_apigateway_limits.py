@@ -183,7 +183,7 @@ def invoke_machine(aws, sandbox):
 def _run(aws, machine: str, execution_input: dict) -> dict:
     sfn = aws("stepfunctions")
     arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input))["executionArn"]
-    return wait_for_execution(sfn, arn, timeout=10)
+    return wait_for_execution(sfn, arn)
 
 
 @pytest.mark.parametrize("body, expected", [({"message": "HelloWorld!"}, {"message": "HelloWorld!"}), (None, {})])

@@ -11,6 +11,21 @@ TRUST_POLICY = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
                 '"Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}')
 
 
+# Runs until the test opens the gate (a file), after saying it started (a file named by its request
+# id, holding its pid): a test can hold invocations in flight without guessing how long anything takes.
+GATED = {"app.py": """
+    import os, pathlib, time
+    def handler(event, context):
+        gate = pathlib.Path(event["gate"])
+        (gate.parent / context.aws_request_id).write_text(str(os.getpid()))
+        for _ in range(12000):  # 120 s at most
+            if gate.exists():
+                break
+            time.sleep(0.01)
+        return os.getpid()
+"""}
+
+
 def zip_of(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -35,7 +50,7 @@ def deploy(aws, files: dict[str, str], *, runtime: str = "python3.12", handler: 
     return name
 
 
-def wait_for(check, timeout: float = 5.0, interval: float = 0.05):
+def wait_for(check, timeout: float = 30.0, interval: float = 0.05):
     """Poll ``check`` until it returns something truthy; fail loudly after ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

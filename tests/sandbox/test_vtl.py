@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -332,13 +331,11 @@ def test_syntax_error_is_a_template_error() -> None:
         render("#if($a", request())
 
 
-def test_compiled_templates_are_cached_and_renders_are_fast() -> None:
+def test_compiled_templates_are_cached() -> None:
+    # How fast a render is belongs to the benchmarks (bench/), not to a test on a shared machine.
     req_body = json.dumps(AWKWARD_ORDERS[0])
     render(FIXED_REQUEST, request(req_body))
     hits = vtl._compile.cache_info().hits
-    start = time.perf_counter()
     for _ in range(200):
         render(FIXED_REQUEST, request(req_body))
-    per_render = (time.perf_counter() - start) / 200
     assert vtl._compile.cache_info().hits >= hits + 200
-    assert per_render < 0.005, f"{per_render * 1000:.2f} ms per render"
