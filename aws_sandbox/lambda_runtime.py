@@ -43,7 +43,7 @@ from datetime import datetime, UTC
 from pathlib import Path
 from urllib.parse import unquote
 
-from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.exceptions import LambdaClientError, UnknownFunctionException
 from werkzeug.wrappers import Request, Response
 
 from . import awsapi
@@ -684,11 +684,21 @@ def invoke_function(account_id: str, region: str, function_name: str, payload: b
     from moto.awslambda.utils import get_backend  # moto's Docker-free backend, as configured
 
     try:
-        fn = get_backend(account_id, region).get_function(function_name, qualifier)
+        fn = function_to_invoke(get_backend(account_id, region), function_name, qualifier)
         return invoke_resolved(fn, payload, invocation_type, qualifier, log_type, client_context)
     except LambdaClientError as error:
         headers = dict(error.get_headers())
         return error.code, headers, error.get_body().encode()
+
+
+def function_to_invoke(backend, function_name: str, qualifier: str | None):
+    """moto's function lookup, with Invoke's error: an unqualified Invoke asks for $LATEST, and
+    Lambda's "Function not found: arn:...:function:<name>:$LATEST" says so (moto's omits it)."""
+    try:
+        return backend.get_function(function_name, qualifier)
+    except UnknownFunctionException as missing:
+        arn = missing.message.removeprefix("Function not found: ")
+        raise UnknownFunctionException(arn if qualifier or arn.count(":") > 6 else f"{arn}:$LATEST") from None
 
 
 def invoke_resolved(fn, payload: bytes, invocation_type: str, qualifier: str | None,
@@ -779,7 +789,7 @@ def install(port: int) -> None:
 
     def backend_invoke(backend, function_name, qualifier, body, headers, response_headers):
         # moto's own HTTP handler (when reached) and moto-internal callers (EventBridge, ...).
-        fn = backend.get_function(function_name, qualifier)
+        fn = function_to_invoke(backend, function_name, qualifier)
         return _moto_invoke(fn, body, headers, response_headers, qualifier)
 
     def function_invoke(fn, body, request_headers, response_headers):

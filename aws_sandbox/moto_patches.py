@@ -13,6 +13,9 @@ Correctness fixes (the sandbox would differ from AWS without them):
   idempotent starts, Express executions, StartSyncExecution; a Lambda error's Cause verbatim;
   apigateway:invoke errors; StringMatches; context timestamps; component heap keys; moto's
   thread registry; the test-only time scale.
+- Step Functions, newer features: JSONata and workflow variables on jsonata-python
+  (``sfn_jsonata``); the TestState API (``sfn_test_state``); optimised Lambda and DynamoDB
+  Task results and errors as AWS shapes them (``sfn_task_results``).
 - API Gateway (``apigateway.deployments``, ``.sfn_invoke``): a stage serves its deployment, not
   the live API; apigateway:invoke Tasks reach the data plane with every parameter.
 - Velocity (``apigateway.vtl.install``): null renders as "", Velocity truthiness and ==, Java
@@ -33,7 +36,7 @@ from __future__ import annotations
 import os
 import threading
 
-from . import host_guard, lambda_runtime, moto_speed, patching
+from . import host_guard, lambda_runtime, moto_speed, patching, sfn_jsonata, sfn_task_results, sfn_test_state
 from .apigateway import deployments, sfn_invoke, vtl
 from .stepfunctions import executions, limits, semantics, speed, tasks
 
@@ -92,6 +95,8 @@ def install_deferred() -> None:
         semantics.install_thread_registry()
         semantics.install_time_scale(float(os.environ.get(semantics.TIME_SCALE_ENV) or 1.0))
         limits.install_terminal_errors()  # States.ALL does not catch States.DataLimitExceeded
+        sfn_jsonata.install()  # JSONata and variables (moto's evaluator is an empty stub)
+        sfn_test_state.install()  # TestState's mocked errors and state name
         deployments.install()  # a stage serves what was deployed
         sfn_invoke.install()  # apigateway:invoke reaches the data plane
         vtl.install()
@@ -103,12 +108,14 @@ def install_deferred() -> None:
             speed.install_inline_tasks()
             speed.install_json_copies()
             speed.install_branch_thread_names()
+        # After the speed paths: it shapes what their Task calls return.
+        sfn_task_results.install()  # Task results and errors as AWS shapes them
         _deferred_done.set()
 
 
 def extra_operations() -> list:
     """Handlers for AWS operations the sandbox answers before moto (tried in order, POST only)."""
-    handlers = [lambda_runtime.handle_invoke_request, executions.handle_start_sync]
+    handlers = [lambda_runtime.handle_invoke_request, executions.handle_start_sync, sfn_test_state.handle_request]
     if patching.speed_paths_enabled():
         handlers.append(speed.handle_operation)
     return handlers

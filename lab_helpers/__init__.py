@@ -76,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "execution_history_table": "stepfunctions",
     "list_executions_table": "stepfunctions",
     "load_definition": "stepfunctions",
+    "read_test_state": "stepfunctions",
     "run_and_wait": "stepfunctions",
     "wait_for_execution": "stepfunctions",
     "workflow_substitutions": "stepfunctions",

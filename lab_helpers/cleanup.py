@@ -36,14 +36,17 @@ def delete_everything(prefix: str | None = None) -> list[str]:
     api_id = find_rest_api(n.api)
     if api_id:
         _delete(f"api {n.api}", lambda: client("apigateway").delete_rest_api(restApiId=api_id), deleted)
-    machine = find_state_machine(n.state_machine)
-    if machine:
-        sfn = client("stepfunctions")
+    sfn = client("stepfunctions")
+    for machine_name in (n.state_machine, n.state_machine_jsonata):
+        machine = find_state_machine(machine_name)
+        if not machine:
+            continue
         for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter="RUNNING"):
             for execution in page["executions"]:
                 _delete(f"execution {execution['name']} (stopped)",
                         lambda arn=execution["executionArn"]: sfn.stop_execution(executionArn=arn), deleted)
-        _delete(f"state machine {n.state_machine}", lambda: sfn.delete_state_machine(stateMachineArn=machine), deleted)
+        _delete(f"state machine {machine_name}",
+                lambda arn=machine: sfn.delete_state_machine(stateMachineArn=arn), deleted)
     lam = client("lambda")
     for function in (n.user_service, n.inventory_service):
         _delete(f"function {function}", lambda f=function: lam.delete_function(FunctionName=f), deleted)

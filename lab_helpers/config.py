@@ -99,6 +99,10 @@ class Names:
         return f"{self.prefix}-order-workflow"
 
     @property
+    def state_machine_jsonata(self) -> str:
+        return f"{self.prefix}-order-workflow-jsonata"
+
+    @property
     def api(self) -> str:
         return f"{self.prefix}-orders-api"
 

@@ -35,6 +35,8 @@ def transitions(state: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def condition(rule: dict[str, Any]) -> str:
     """A short text for a Choice rule: ``user.valid = true``."""
+    if "Condition" in rule:  # JSONata: the expression itself, without its {% %}
+        return str(rule["Condition"]).removeprefix("{%").removesuffix("%}").strip()
     variable = str(rule.get("Variable", "")).removeprefix("$.")
     for key, value in rule.items():
         if key not in ("Variable", "Next"):

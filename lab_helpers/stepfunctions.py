@@ -122,6 +122,22 @@ def run_and_wait(state_machine_arn: str, input: dict[str, Any], *, name: str | N
     return wait_for_execution(started["executionArn"], timeout)
 
 
+def read_test_state(answer: dict[str, Any]) -> dict[str, Any]:
+    """A TestState answer with its JSON text parsed (``output`` and each ``inspectionData``
+    step), without the HTTP metadata, so a notebook can show and assert on it.
+
+    >>> lab.read_test_state(sfn.test_state(definition=..., input=..., inspectionLevel="DEBUG"))["status"]
+    'SUCCEEDED'
+    """
+    readable = {key: value for key, value in answer.items() if key != "ResponseMetadata"}
+    if "output" in readable:
+        readable["output"] = json.loads(readable["output"])
+    if "inspectionData" in readable:
+        readable["inspectionData"] = {step: json.loads(value) if isinstance(value, str) else value
+                                      for step, value in readable["inspectionData"].items()}
+    return readable
+
+
 def _event_step(event: dict[str, Any]) -> str:
     for key, details in event.items():
         if key.endswith("EventDetails") and isinstance(details, dict) and "name" in details:

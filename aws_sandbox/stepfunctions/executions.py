@@ -134,7 +134,9 @@ def start_sync_execution(backend, state_machine_arn: str, name: str | None = Non
     execution.start()  # a SyncExecutionWorker evaluates in this thread
     answer = {key: value for key, value in execution.to_start_sync_execution_output().items()
               if value is not None}
-    if answer["status"] != "SUCCEEDED":
+    if answer["status"] == "FAILED":  # recorded on AWS: a failed answer says so too, with no output
+        answer["outputDetails"] = {"included": True}
+    elif answer["status"] != "SUCCEEDED":
         answer.pop("outputDetails", None)
     elapsed_ms = (execution.stop_date - execution.start_date).total_seconds() * 1000
     answer["billingDetails"] = {

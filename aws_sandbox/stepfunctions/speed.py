@@ -119,9 +119,8 @@ def _describe_execution_answer(backend, body: dict) -> Response | None:
         answer["stopDate"] = _epoch_milliseconds(execution.stop_date)
     answer["input"] = execution.execution_input
     if status == "SUCCEEDED":
-        output = execution.output
-        if output is not None:
-            answer["output"] = output if isinstance(output, str) else json.dumps(output)
+        # The output is a JSON value (a string or null too, in JSONata's Output), as moto has it.
+        answer["output"] = json.dumps(execution.output)
         if execution.output_details is not None:
             answer["outputDetails"] = execution.output_details
     for key in ("error", "cause"):

@@ -139,6 +139,7 @@ def test_a_failed_sync_execution_is_still_http_200_with_error_and_cause(sfn):
     assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert (answer["status"], answer["error"], answer["cause"]) == ("FAILED", "OutOfStock", "none left")
     assert "output" not in answer and UUID.match(answer["name"])
+    assert answer["outputDetails"] == {"included": True}  # as AWS answers (express/test_express_sync)
 
 
 def test_start_sync_execution_refuses_standard_machines_and_unknown_ones(sfn):

@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import wait_for_execution
 
+from tests.conformance.test_sfn_conformance import without_sdk_metadata
+
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 SLEEPER = ("import time\ndef handler(event, context):\n    time.sleep(event['seconds'])\n"
@@ -117,12 +119,18 @@ def test_lambda_invoke_output_and_errors(sfn, aws, role):
         "Done": {"Type": "Succeed"}}})
     assert answer["status"] == "SUCCEEDED", (answer.get("error"), answer.get("cause"))
     output = json.loads(answer["output"])
-    assert output["ok"] == {"ExecutedVersion": "$LATEST", "Payload": {"slept": 0}, "StatusCode": 200}
+    # AWS adds the HTTP answer's metadata to an optimised integration's result (not to a plain ARN's).
+    assert without_sdk_metadata(output["ok"]) == {"ExecutedVersion": "$LATEST", "Payload": {"slept": 0},
+                                                  "StatusCode": 200}
+    assert output["ok"]["SdkHttpMetadata"]["HttpStatusCode"] == 200
+    assert output["ok"]["SdkResponseMetadata"]["RequestId"] == \
+        output["ok"]["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"]
     assert output["plain"] == {"slept": 0}
     assert output["failed"]["Error"] == "ValueError"
     cause = json.loads(output["failed"]["Cause"])
     assert (cause["errorType"], cause["errorMessage"]) == ("ValueError", "no stock for s-1")
-    for key, name in (("missing", missing), ("qualifier", f"{sleeper}:no-such-alias")):
+    # An unqualified Invoke asks for $LATEST, and Lambda's message says so.
+    for key, name in (("missing", f"{missing}:$LATEST"), ("qualifier", f"{sleeper}:no-such-alias")):
         assert output[key]["Error"] == "Lambda.ResourceNotFoundException"
         assert output[key]["Cause"].startswith(
             f"Function not found: {name} (Service: AWSLambda; Status Code: 404; "
@@ -159,13 +167,16 @@ def test_dynamodb_task_results_and_errors(sfn, aws, role):
         "Done": {"Type": "Succeed"}}})
     assert answer["status"] == "SUCCEEDED", answer
     output = json.loads(answer["output"])
-    assert output["put"] == {} and output["delete"] == {}
+    assert without_sdk_metadata(output["put"]) == {} and without_sdk_metadata(output["delete"]) == {}
+    assert output["put"]["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"] == "2"
     assert output["conflict"]["Error"] == "DynamoDB.ConditionalCheckFailedException"
     assert output["conflict"]["Cause"].startswith(
         "The conditional request failed (Service: AmazonDynamoDBv2; Status Code: 400; "
         "Error Code: ConditionalCheckFailedException; Request ID: ")
-    assert output["update"]["Attributes"] == {"status": {"S": "CONFIRMED"}}
-    assert output["get"] == {"Item": {**key, "n": {"N": "7"}, "tags": {"SS": ["a", "b"]}, "status": {"S": "CONFIRMED"}}}
+    # No ConsumedCapacity unless the request asks for it (ReturnConsumedCapacity).
+    assert without_sdk_metadata(output["update"]) == {"Attributes": {"status": {"S": "CONFIRMED"}}}
+    assert without_sdk_metadata(output["get"]) == {
+        "Item": {**key, "n": {"N": "7"}, "tags": {"SS": ["a", "b"]}, "status": {"S": "CONFIRMED"}}}
     assert output["missing"]["Error"] == "DynamoDB.ResourceNotFoundException"
     assert aws("dynamodb").scan(TableName=name)["Count"] == 0
 

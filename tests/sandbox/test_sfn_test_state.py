@@ -1,0 +1,40 @@
+"""TestState requests the AWS-recorded cases (tests/conformance/sfn_test_state_cases.json) leave
+out: a given context object, INFO's short answer, and the requests AWS refuses."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+PASS = {"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+        "Output": "{% $states.context.Execution.Name & '/' & $states.context.State.Name & '/' & $greeting %}"}
+TASK = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f", "Payload": {}}, "End": True}
+
+
+def test_context_and_variables_reach_the_state(aws):
+    answer = aws("stepfunctions").test_state(
+        definition=json.dumps(PASS), context=json.dumps({"Execution": {"Name": "order-7"}}),
+        variables=json.dumps({"greeting": "hi"}))
+    assert answer["status"] == "SUCCEEDED"
+    assert json.loads(answer["output"]) == "order-7/StateName/hi"  # AWS names the tested state StateName
+    assert "inspectionData" not in answer  # INFO, the default, shows none
+
+
+@pytest.mark.parametrize("request_fields, code, message", [
+    ({"definition": json.dumps(TASK)}, "ValidationException", "RoleArn must be specified when testing a Task state"),
+    ({"definition": json.dumps({"StartAt": "A", "States": {"A": PASS}}), "stateName": "B"},
+     "ValidationException", "State not found in definition"),
+    ({"definition": json.dumps({"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "End": True}}}, "End": True})}, "InvalidDefinition",
+     "TestState API does not support Map or Parallel states. Supported state types include: "
+     "[Task, Wait, Pass, Succeed, Fail, Choice]"),
+    ({"definition": json.dumps(TASK), "mock": {"result": "{}", "errorOutput": {"error": "E"}}},
+     "ValidationException", "A test mock should have only one of the following fields: [result, errorOutput]."),
+])
+def test_refused_requests_say_why(aws, request_fields, code, message):
+    with pytest.raises(ClientError) as refused:
+        aws("stepfunctions").test_state(**request_fields)
+    assert (refused.value.response["Error"]["Code"], refused.value.response["Error"]["Message"]) == (code, message)
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
