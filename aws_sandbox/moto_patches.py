@@ -10,7 +10,9 @@ Correctness fixes (the sandbox would differ from AWS without them):
 - Lambda: moto needs Docker to run code; ``LambdaBackend.invoke`` and ``LambdaFunction.invoke``
   are handed to the sandbox's worker-process runtime (``lambda_runtime.install``).
 - Step Functions (``stepfunctions.executions``, ``.tasks``, ``.semantics``): execution names,
-  idempotent starts, Express executions, StartSyncExecution; a Lambda error's Cause verbatim;
+  idempotent starts, Express executions, StartSyncExecution; bounded memory (one snapshot of a
+  machine per revision, names by index, history compacted at the end, closed executions capped);
+  a Lambda error's Cause verbatim;
   apigateway:invoke errors; StringMatches; context timestamps; component heap keys; moto's
   thread registry; the test-only time scale.
 - Step Functions, newer features: JSONata and workflow variables on jsonata-python
@@ -28,8 +30,9 @@ Correctness fixes (the sandbox would differ from AWS without them):
 Speed paths (same answers, less time; ``moto_speed`` and ``stepfunctions.speed``,
 ``stepfunctions.tasks``): AWS managed policies parsed once; reset without rebuilding;
 dispatch lookups and UpdateExpressions memoised; definitions and JSONPaths parsed once;
-Task calls in-process; Tasks without a timeout in the caller's thread; JSON copies;
-DescribeExecution by index; StartExecution/DescribeExecution before moto's dispatcher.
+Task calls in-process; Tasks and Programs without a timeout in the caller's thread; JSON copies;
+DescribeExecution by index; StartExecution/DescribeExecution and DynamoDB calls before moto's
+dispatcher.
 """
 from __future__ import annotations
 
@@ -87,6 +90,7 @@ def install_deferred() -> None:
         fast = patching.speed_paths_enabled()
         # Correctness fixes.
         executions.install()
+        executions.install_bounded_memory()
         tasks.install_api_gateway_errors()
         tasks.install_lambda_errors(in_process=fast)
         semantics.install_string_matches()
@@ -106,6 +110,7 @@ def install_deferred() -> None:
             tasks.install_in_process_tasks()
             speed.install_parse_once()
             speed.install_inline_tasks()
+            speed.install_inline_programs()
             speed.install_json_copies()
             speed.install_branch_thread_names()
         # After the speed paths: it shapes what their Task calls return.
@@ -117,5 +122,5 @@ def extra_operations() -> list:
     """Handlers for AWS operations the sandbox answers before moto (tried in order, POST only)."""
     handlers = [lambda_runtime.handle_invoke_request, executions.handle_start_sync, sfn_test_state.handle_request]
     if patching.speed_paths_enabled():
-        handlers.append(speed.handle_operation)
+        handlers += [speed.handle_operation, moto_speed.handle_dynamodb_request]
     return handlers

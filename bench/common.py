@@ -40,11 +40,25 @@ def summary(values_ms: list[float]) -> str:
             f"(n={len(values_ms)})")
 
 
+def sandbox_pid(port: int) -> int:
+    return int((control.state_dir() / f"sandbox-{port}.pid").read_text())
+
+
+def rss_mb(port: int) -> float:
+    """Resident memory of the sandbox process now, in MB (Linux; elsewhere 0)."""
+    try:
+        for line in open(f"/proc/{sandbox_pid(port)}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
 def cpu_seconds(port: int) -> float:
     """CPU time (user + system) of the sandbox process so far (Linux; elsewhere 0)."""
     try:
-        pid = int((control.state_dir() / f"sandbox-{port}.pid").read_text())
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        fields = open(f"/proc/{sandbox_pid(port)}/stat").read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError):
         return 0.0

@@ -11,7 +11,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-ORDER = ["bench_startup", "bench_lambda", "bench_workflow", "bench_orders"]
+ORDER = ["bench_startup", "bench_lambda", "bench_workflow", "bench_orders", "bench_memory"]
 
 
 def main() -> int:

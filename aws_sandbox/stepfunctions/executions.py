@@ -6,23 +6,32 @@ and StartSyncExecution (moto has none).
   lock (two racing retries of one POST start one workflow);
 - Express executions get AWS's ``:express:`` ARNs, no idempotency, and are neither listed nor
   described (as on AWS);
-- ``StartSyncExecution`` runs an Express execution to its end (``handle_start_sync``).
+- ``StartSyncExecution`` runs an Express execution to its end (``handle_start_sync``);
+- memory stays bounded (``install_bounded_memory``): one snapshot of a machine per revision, names
+  by index (``ExecutionStore``), a closed execution keeps its history compressed and lets go of
+  the interpreter's state, and at most ``LAB_SANDBOX_SFN_CLOSED_EXECUTIONS`` closed executions
+  are kept per machine (AWS keeps them 90 days).
 
-Correctness fixes: ``moto_patches`` installs ``install()``.
+Correctness fixes: ``moto_patches`` installs ``install()`` and ``install_bounded_memory()``.
 """
 from __future__ import annotations
 
+import collections
 import copy
 import datetime
 import json
 import math
+import os
+import pickle
 import re
 import threading
 import uuid
+import zlib
+from types import SimpleNamespace
 from typing import Any
 
 from moto.core.exceptions import AWSError, JsonRESTError
-from moto.stepfunctions.exceptions import InvalidArn, InvalidExecutionInput, InvalidName
+from moto.stepfunctions.exceptions import ExecutionAlreadyExists, InvalidArn, InvalidExecutionInput, InvalidName
 from werkzeug.wrappers import Request, Response
 
 from .. import awsapi
@@ -105,8 +114,8 @@ def _new_execution(backend, state_machine, name: str, execution_input: str | Non
     except ValueError as error:
         raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{error}'") from None
     # A snapshot of the machine, as moto takes for Standard executions (without its executions).
-    snapshot = copy.deepcopy(state_machine, {id(state_machine.executions): [],
-                                             id(state_machine.backend): state_machine.backend})
+    snapshot = _machine_snapshot(state_machine, {id(state_machine.executions): [],
+                                                 id(state_machine.backend): state_machine.backend})
     snapshot.sm_type = "EXPRESS"  # moto keeps the real type in ``type``, ``sm_type`` says STANDARD
     arn = (f"arn:{backend.partition}:states:{backend.region_name}:{backend.account_id}"
            f":express:{state_machine.name}:{name}:{uuid.uuid4()}")
@@ -197,3 +206,150 @@ def _epoch_seconds(value: Any) -> float:
     if isinstance(value, datetime.datetime):
         return value.timestamp()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# ----------------------------------------------------------------------------------------
+# Memory: what a Standard execution keeps, and for how long
+# ----------------------------------------------------------------------------------------
+# AWS keeps a closed execution for 90 days; the sandbox keeps this many per state machine
+# (newest first), so a long session's memory stays bounded.
+CLOSED_EXECUTIONS_ENV = "LAB_SANDBOX_SFN_CLOSED_EXECUTIONS"
+DEFAULT_CLOSED_EXECUTIONS = 10_000
+
+
+def closed_executions_kept() -> int:
+    value = os.environ.get(CLOSED_EXECUTIONS_ENV, "").strip()
+    return max(1, int(value)) if value else DEFAULT_CLOSED_EXECUTIONS
+
+
+class ExecutionStore(list):
+    """A state machine's executions (moto's ``executions`` list, which moto appends to, reads
+    and sorts as before) with an index by name, and at most ``keep`` closed ones: when one
+    more closes, the oldest closed execution is dropped (DescribeExecution of it then answers
+    ExecutionDoesNotExist, as AWS does after 90 days)."""
+
+    def __init__(self, executions=(), keep: int | None = None):
+        super().__init__()
+        self.keep = closed_executions_kept() if keep is None else keep
+        self.by_name: dict[str, Any] = {}
+        self._closed: collections.deque = collections.deque()
+        self._lock = threading.Lock()
+        for execution in executions:
+            self.append(execution)
+
+    def append(self, execution) -> None:
+        with self._lock:
+            super().append(execution)
+            self.by_name[execution.name] = execution
+            execution.__dict__["_lab_store"] = self
+            if execution.exec_status is not None and execution.status != "RUNNING":
+                self._closed.append(execution)
+            self._drop_oldest_closed()
+
+    def closed(self, execution) -> None:
+        with self._lock:
+            if execution.__dict__.get("_lab_store") is self:
+                self._closed.append(execution)
+                self._drop_oldest_closed()
+
+    def _drop_oldest_closed(self) -> None:
+        while len(self._closed) > self.keep:
+            oldest = self._closed.popleft()
+            self.remove(oldest)  # the oldest are at the front: found at once
+            if self.by_name.get(oldest.name) is oldest:
+                del self.by_name[oldest.name]
+            oldest.__dict__.pop("_lab_store", None)
+
+
+def execution_store(state_machine) -> ExecutionStore:
+    """The state machine's executions as an ``ExecutionStore`` (converted on first use)."""
+    executions = state_machine.executions
+    if type(executions) is not ExecutionStore:
+        executions = state_machine.executions = ExecutionStore(executions)
+    return executions
+
+
+class _ClosedEnvironment:
+    """What of a closed execution's interpreter Environment is read after its end, and no more:
+    the history (compacted), the final program state, and the callback and Map Run records
+    (SendTask*, DescribeMapRun and ListMapRuns look there). Frames, heap, states and the
+    context object are let go."""
+
+    def __init__(self, env) -> None:
+        self.event_manager = CompactHistory.of(env.event_manager)
+        self._program_state = env.program_state()
+        self.callback_pool_manager = env.callback_pool_manager
+        self.map_run_record_pool_manager = env.map_run_record_pool_manager
+
+    def program_state(self):
+        return self._program_state
+
+    def set_stop(self, stop_date, cause, error) -> None:
+        """StopExecution of a closed execution changes nothing (moto's own is a no-op then)."""
+
+    def is_running(self) -> bool:
+        return False
+
+
+class CompactHistory:
+    """An execution's history events, pickled and compressed (~15x smaller than the event
+    dicts); ``get_event_history`` gives a fresh, equal list each time, as moto's does."""
+
+    def __init__(self, events: list) -> None:
+        self._data = zlib.compress(pickle.dumps(events, protocol=pickle.HIGHEST_PROTOCOL), 6)
+
+    @classmethod
+    def of(cls, event_manager) -> CompactHistory:
+        """The events of moto's ``EventManager``, pickled as they are (moto's own
+        ``get_event_history`` deep-copies them first: the pickle is already a copy)."""
+        with event_manager._mutex:
+            return cls(event_manager._history_event_list)
+
+    def get_event_history(self) -> list:
+        return pickle.loads(zlib.decompress(self._data))
+
+
+def install_bounded_memory() -> None:
+    """An execution shares its machine's snapshot, looks up names by index, lets go of its
+    interpreter state when it closes, and the oldest closed executions beyond the cap are
+    dropped (moto: a deep copy of the machine, a scan per start, everything kept forever)."""
+    from moto.stepfunctions.models import StateMachine
+    from moto.stepfunctions.parser import models
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    def handle_name_input_idempotency(self, name, execution_input):
+        # moto's check, by index: the execution of that name, if any, answers or refuses.
+        existing = execution_store(self).by_name.get(name)
+        if existing is None:
+            return None
+        if execution_input == existing.execution_input and existing.status == "RUNNING":
+            return existing
+        raise ExecutionAlreadyExists("Execution Already Exists: '" + existing.execution_arn + "'")
+
+    def terminated(self) -> None:
+        moto_terminated(self)  # the execution's status, output or error: clients see it closed
+        execution = self.execution
+        store = execution.__dict__.get("_lab_store")
+        if store is not None:
+            store.closed(execution)
+        worker = execution.exec_worker
+        if worker is not None and worker.env is not None:
+            worker.env = _ClosedEnvironment(worker.env)
+
+    assert models.copy is copy  # moto's module uses it only for the snapshot in start_execution
+    replace(models, "copy", SimpleNamespace(deepcopy=_machine_snapshot))
+    replace(StateMachine, "_handle_name_input_idempotency", handle_name_input_idempotency)
+    moto_terminated = replace(BaseExecutionWorkerCommunication, "terminated", terminated)
+
+
+def _machine_snapshot(state_machine, memo: dict):
+    """moto's StartExecution deep-copies the machine (without its executions) as a snapshot of
+    what this execution runs; one snapshot per revision of the machine serves every execution
+    started on it. A revision is what UpdateStateMachine and PublishStateMachineVersion change."""
+    revision = (state_machine.update_date, state_machine.definition, state_machine.roleArn,
+                getattr(state_machine, "revision_id", None), getattr(state_machine, "latest_version_number", None))
+    cached = state_machine.__dict__.get("_lab_snapshot")
+    if cached is None or cached[0] != revision:
+        memo = {**memo, id(state_machine.__dict__.get("_lab_snapshot")): None}
+        cached = state_machine.__dict__["_lab_snapshot"] = (revision, copy.deepcopy(state_machine, memo))
+    return cached[1]

@@ -3,9 +3,9 @@ exactly as the code it replaces (tests/sandbox/test_stepfunctions_speed.py compa
 ``moto_patches`` installs them unless ``LAB_SANDBOX_SPEED_PATHS=off``.
 
 - each ASL definition is parsed once, and each JSONPath once (moto re-parses both every time);
-- Task states without TimeoutSeconds run without a thread of their own;
+- Task states and Programs without TimeoutSeconds run without a thread of their own;
 - state data is copied as JSON (not ``copy.deepcopy``); Parallel branch threads are named cheaply;
-- DescribeExecution finds an execution by ARN (moto scanned them all);
+- DescribeExecution finds an execution by name in its machine's ExecutionStore (moto scanned them all);
 - StartExecution and DescribeExecution are answered before moto's dispatcher (``handle_operation``).
 (The in-process Task calls are in ``tasks``.)
 """
@@ -28,43 +28,29 @@ from werkzeug.wrappers import Request, Response
 
 from .. import awsapi
 from ..patching import replace
-from .executions import _error_response
+from .executions import ExecutionStore, _error_response
 
 
 def install_execution_index() -> None:
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
-        execution = start(self, state_machine_arn, name, execution_input, trace_header)
-        if ":express:" not in execution.execution_arn:  # Express executions are not described
-            _execution_index(self)[execution.execution_arn] = (
-                self.describe_state_machine(state_machine_arn), execution)
-        return execution
-
     def describe_execution(self, execution_arn):
         # moto finds an execution by scanning every execution of its machine (clients poll
-        # DescribeExecution: that grows with every order taken). The index answers as moto
-        # would whenever moto would look in the machine the execution was started on.
-        known = _execution_index(self).get(execution_arn)
-        if known is not None:
+        # DescribeExecution: that grows with every order taken). The machine's store has them
+        # by name (the ARN's last part); anything else is moto's to answer.
+        parts = execution_arn.split(":") if isinstance(execution_arn, str) else []
+        if len(parts) == 8 and parts[5] == "execution":  # else moto's validation answers
             try:
-                if self._get_state_machine_for_execution(execution_arn) is known[0]:
-                    return known[1]
+                executions = self._get_state_machine_for_execution(execution_arn).executions
             except JsonRESTError:
-                pass
+                executions = None
+            if type(executions) is ExecutionStore:
+                known = executions.by_name.get(parts[7])
+                if known is not None and known.execution_arn == execution_arn:
+                    return known
         return describe(self, execution_arn)
 
-    start = replace(StepFunctionsParserBackend, "start_execution", start_execution)
     describe = replace(StepFunctionsParserBackend, "describe_execution", describe_execution)
-
-
-def _execution_index(backend) -> dict[str, tuple[Any, Any]]:
-    """Execution ARN → (state machine it was started on, execution), kept on the backend
-    (a reset discards both)."""
-    index = backend.__dict__.get("_lab_execution_index")
-    if index is None:
-        index = backend.__dict__.setdefault("_lab_execution_index", {})
-    return index
 
 
 def handle_operation(request: Request) -> Response | None:
@@ -273,3 +259,28 @@ def install_inline_tasks() -> None:
             env.states.reset(input_value=env.stack.pop())
 
     moto_evaluate = replace(ExecutionState, "_evaluate_with_timeout", evaluate_with_timeout)
+
+
+def install_inline_programs() -> None:
+    """moto evaluates every Program (the machine's top level, each Parallel branch, each Map
+    iteration's) in a thread of its own and joins it with the Program's TimeoutSeconds, to mark
+    the execution timed out when that passes. Without TimeoutSeconds the join waits for as long
+    as the thread runs: the caller's thread evaluates it instead, to the same end (an order's
+    workflow started six threads; three of them were these)."""
+    import logging
+
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+
+    log = logging.getLogger(Program.__module__)
+
+    def eval_program(self, env) -> None:
+        if self.timeout_seconds:
+            return moto_eval(self, env)
+        env.next_state_name = self.start_at.start_at_name
+        try:
+            EvalComponent.eval(self, env)
+        except Exception:  # noqa: BLE001 -- in moto's thread it ended the thread, not the caller
+            log.exception("Program evaluation ended with an exception")
+
+    moto_eval = replace(Program, "eval", eval_program)

@@ -95,6 +95,25 @@ def test_timeout_seconds_path_is_enforced_too(sfn, aws, role):
 
 
 # -- Lambda and DynamoDB Task results and errors, as a workflow sees them ----------------------
+# -- Programs in the caller's thread: a machine's TimeoutSeconds still enforced -----------------
+def test_a_machine_timeout_seconds_still_times_the_execution_out(sfn, role):
+    # The Wait lasts 1,000 s on AWS (10 s at the tests' time scale); the machine allows 1 s.
+    hold = {"Type": "Wait", "Seconds": 1000, "End": True}
+    started = time.monotonic()
+    answer, _ = run(sfn, role, {"TimeoutSeconds": 1, "StartAt": "Hold", "States": {"Hold": hold}})
+    assert time.monotonic() - started < 9
+    assert answer["status"] == "TIMED_OUT"
+    # Without it, the same machine's branches run in their callers' threads to the same history.
+    branches = {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": 1, "End": True}}},
+        {"StartAt": "B", "States": {"B": {"Type": "Fail", "Error": "E", "Cause": "c"}}}],
+        "Catch": [{"ErrorEquals": ["E"], "Next": "Caught"}]}
+    answer, events = run(sfn, role, {"StartAt": "Both", "States": {
+        "Both": branches, "Caught": {"Type": "Pass", "End": True}}})
+    assert answer["status"] == "SUCCEEDED" and json.loads(answer["output"])["Error"] == "E"
+    assert [event["type"] for event in events][-3:] == ["PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+
+
 def test_lambda_invoke_output_and_errors(sfn, aws, role):
     sleeper, failer = function(aws, role, SLEEPER), function(aws, role, FAILER)
     missing = sleeper.replace("speed-", "missing-")

@@ -1,0 +1,117 @@
+"""DynamoDB calls answered by moto's DynamoDB handler directly (``moto_speed.handle_dynamodb_request``)
+answer exactly as moto's dispatcher and Flask app answered them: status, headers and body."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import ROOT
+
+# In a process of its own with the sandbox's patches: each request goes once through moto's
+# dispatcher (on table "tmoto") and once through the lean path (on table "tlean", an identical
+# table), and the answers are compared with the table names made alike.
+RUNNER = textwrap.dedent('''
+    import io, json, re, sys
+    from aws_sandbox import awsapi, moto_patches, moto_speed
+
+    moto_patches.install(1)
+    moto_app = awsapi.AwsApiApp([], lambda service: None).moto
+
+    def environ(operation, body, **extra):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "4566", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(data),
+                "CONTENT_LENGTH": str(len(data)), "CONTENT_TYPE": "application/x-amz-json-1.0",
+                "HTTP_HOST": "127.0.0.1:4566", "HTTP_X_AMZ_TARGET": f"DynamoDB_20120810.{operation}",
+                "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/dynamodb/aws4_request, "
+                                      "SignedHeaders=host, Signature=0", **extra}
+
+    def by_moto(operation, body, **extra):
+        answer = {}
+        def start_response(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = int(status.split()[0]), headers
+        try:
+            chunks = moto_app(environ(operation, body, **extra), start_response)
+        except Exception as error:  # moto's crash on a request boto3 would not send: the server's 500
+            return "moto", 500, {}, type(error).__name__
+        return "moto", answer["status"], dict(answer["headers"]), b"".join(chunks).decode()
+
+    def by_lean(operation, body, **extra):
+        from werkzeug.wrappers import Request
+        try:
+            response = moto_speed.handle_dynamodb_request(Request(environ(operation, body, **extra)))
+        except Exception as error:
+            return "lean", 500, {}, type(error).__name__
+        if response is None:
+            return ("declined",) + by_moto(operation, body, **extra)[1:]
+        return "lean", response.status_code, dict(response.headers), response.get_data(as_text=True)
+
+    def comparable(answer):
+        path, status, headers, body = answer
+        headers = {k.lower(): v for k, v in headers.items()}
+        has_id, has_crc = bool(headers.pop("x-amzn-requestid", None)), bool(headers.pop("x-amz-crc32", None))
+        headers.pop("date", None)
+        # a creation time may print one digit shorter: the length is checked against the body instead
+        length_right = headers.pop("content-length", str(len(body.encode()))) == str(len(body.encode()))
+        # a table's creation time and id differ between two tables, whoever creates them
+        body = re.sub(r'"(CreationDateTime|TableId)": [^,}]+', r'"\\1": "-"', body.replace("tlean", "tmoto"))
+        return [path, status, headers, has_id, has_crc, length_right, body]
+
+    table = {"KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST",
+             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}]}
+    item = {"id": {"S": "a"}, "n": {"N": "1.50"}, "m": {"M": {"l": {"L": [{"BOOL": True}, {"NULL": True}]}}}}
+    cases = [
+        ("CreateTable", {**table, "TableName": "T"}, {}),
+        ("PutItem", {"TableName": "T", "Item": item}, {}),
+        ("PutItem", {"TableName": "T", "Item": item, "ReturnValues": "ALL_OLD"}, {}),
+        ("PutItem", {"TableName": "T", "Item": item, "ConditionExpression": "attribute_not_exists(id)"}, {}),
+        ("GetItem", {"TableName": "T", "Key": {"id": {"S": "a"}}}, {}),
+        ("GetItem", {"TableName": "T", "Key": {"id": {"S": "a"}}, "ProjectionExpression": "n"}, {}),
+        ("GetItem", {"TableName": "T", "Key": {"id": {"S": "missing"}}}, {}),
+        ("GetItem", {"TableName": "nosuchtable", "Key": {"id": {"S": "a"}}}, {}),
+        ("GetItem", {"TableName": "T", "Key": {"wrong": {"S": "a"}}}, {}),
+        ("GetItem", b"{not json", {}),
+        ("Query", {"TableName": "T", "KeyConditionExpression": "id = :v",
+                   "ExpressionAttributeValues": {":v": {"S": "a"}}}, {}),
+        ("Scan", {"TableName": "T"}, {}),
+        ("UpdateItem", {"TableName": "T", "Key": {"id": {"S": "a"}}, "UpdateExpression": "SET s = :s",
+                        "ExpressionAttributeValues": {":s": {"S": "x"}}, "ReturnValues": "ALL_NEW"}, {}),
+        ("DeleteItem", {"TableName": "T", "Key": {"id": {"S": "a"}}, "ReturnValues": "ALL_OLD"}, {}),
+        ("NoSuchOperation", {}, {}),
+        ("GetItem", {"TableName": "T", "Key": {"id": {"S": "a"}}}, {"HTTP_ORIGIN": "http://localhost:8888"}),
+    ]
+    pairs = []
+    for operation, body, extra in cases:
+        if isinstance(body, dict) and body.get("TableName") == "T":
+            moto_body, lean_body = {**body, "TableName": "tmoto"}, {**body, "TableName": "tlean"}
+        else:
+            moto_body = lean_body = body
+        pairs.append([operation, comparable(by_moto(operation, moto_body, **extra)),
+                      comparable(by_lean(operation, lean_body, **extra))])
+    json.dump(pairs, sys.stdout)
+''')
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory) -> list:
+    env = {**os.environ, "LAB_SANDBOX_HOME": str(tmp_path_factory.mktemp("moto-speed")), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", RUNNER], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_dynamodb_calls_answer_as_moto_dispatcher_did(pairs):
+    for operation, by_moto, by_lean in pairs:
+        assert by_lean[1:] == by_moto[1:], operation
+    # every well-formed call takes the lean path, errors included; a CORS request is moto's
+    assert [lean[0] for _, _, lean in pairs] == ["lean"] * 15 + ["declined"]
+    statuses = [moto[1] for _, moto, _ in pairs]
+    assert statuses == [200, 200, 200, 400, 200, 200, 200, 400, 400, 500, 200, 200, 200, 200, 500, 200]
+    assert all(moto[5] and lean[5] for _, moto, lean in pairs)  # Content-Length is the body's
+    assert json.loads(pairs[4][1][6])["Item"]["n"] == {"N": "1.50"}
