@@ -1,31 +1,25 @@
 # The two commands a user needs: `make lab` and `make test`. Everything else supports them.
+# bootstrap.py does the setup (interpreter check, .venv, packages with uv or pip) and says what it
+# does; `python3 bootstrap.py` does the same without make.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 4599
-# JupyterLab refuses to start as root (common in containers) unless told it may.
-JUPYTER_LAB := $(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+export VENV
 
-.PHONY: venv lab test lint unit notebooks-test notebooks bench sandbox-start sandbox-stop clean
+.PHONY: venv lab test lint unit notebooks-test notebooks notebooks-localstack bench sandbox-start sandbox-stop clean
 
-# The .pth file puts the repo on the venv's path, so notebook kernels (which run in notebooks/)
-# import lab_helpers without an install step.
-$(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -c "import site, sys; open(site.getsitepackages()[0] + '/api-composition-kit.pth', 'w').write(sys.argv[1] + '\n')" "$(CURDIR)"
-	touch $@
+# Checks the interpreter first; creates .venv and installs requirements.txt when it changed.
+$(VENV)/.installed: requirements.txt bootstrap.py
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11-3.14 (or run make PYTHON=/path/to/python3.x)"; exit 1; }
+	@$(PYTHON) bootstrap.py setup
 
 venv: $(VENV)/.installed
 
-## make lab: start the sandbox and open JupyterLab on the notebooks (LAB_BACKEND=localstack|aws: no sandbox)
-lab: venv
-ifeq ($(filter-out sandbox,$(LAB_BACKEND)),)
-	$(PY) -m aws_sandbox start --port $(PORT)
-	AWS_ENDPOINT_URL=http://127.0.0.1:$(PORT) $(JUPYTER_LAB)
-else
-	$(JUPYTER_LAB)
-endif
+## make lab: set up if needed, start the sandbox and open JupyterLab (LAB_BACKEND=localstack|aws: no sandbox)
+lab:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11-3.14 (or run make PYTHON=/path/to/python3.x)"; exit 1; }
+	@PORT=$(PORT) $(PYTHON) bootstrap.py lab
 
 ## make test: lint, unit, sandbox and conformance tests, then every notebook with nbval. Every part
 ## runs even when an earlier one fails; the summary names what failed and make exits non-zero.
@@ -42,14 +36,20 @@ lint: venv
 	$(VENV)/bin/ruff check .
 
 unit: venv
+	@echo "== pytest: unit, sandbox, conformance and end-to-end tests"
 	$(PY) -m pytest
 
 notebooks-test: venv
+	@echo "== nbval: every notebook against one fresh sandbox, outputs compared"
 	$(PY) tests/run_nbval.py
 
 ## make notebooks: re-execute every notebook on a fresh sandbox and save its outputs
 notebooks: venv
 	$(PY) -m lab_helpers.notebook_runner notebooks
+
+## make notebooks-localstack: run every notebook twice with LAB_BACKEND=localstack (on a sandbox), save nothing
+notebooks-localstack: venv
+	$(PY) -m lab_helpers.notebook_runner notebooks --check --backend localstack
 
 ## make bench: the sandbox's speed figures (not part of make test)
 bench: venv

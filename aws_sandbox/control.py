@@ -59,7 +59,7 @@ def start(port: int = DEFAULT_PORT) -> str:
         process = subprocess.Popen(
             [sys.executable, "-m", "aws_sandbox", "serve", "--port", str(port)],
             stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True, cwd=str(Path(__file__).resolve().parents[1]),
+            cwd=str(Path(__file__).resolve().parents[1]), **_NEW_GROUP,
         )
     (state_dir() / f"sandbox-{port}.pid").write_text(str(process.pid))
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -103,8 +103,18 @@ def stop(port: int = DEFAULT_PORT, timeout: float = 10.0) -> bool:
     return was_running
 
 
+# Windows has no process groups in the POSIX sense (no os.killpg): there the sandbox starts in
+# a new console process group and stop ends its process tree with taskkill. Untested on Windows.
+_POSIX = hasattr(os, "killpg")
+_NEW_GROUP = {"start_new_session": True} if _POSIX else {
+    "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+
+
 def _end_process_group(pid: int, timeout: float) -> None:
     """Wait for the server to exit, then make sure nothing of its group (workers) is left."""
+    if not _POSIX:
+        subprocess.run(["taskkill", "/PID", str(pid), "/T", "/F"], capture_output=True)
+        return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.02)

@@ -1,16 +1,19 @@
-"""The orders REST API, declared in one place and made real with create-or-update calls.
+"""The orders REST API, declared as data and made real with create-or-update calls.
 
 POST /orders                  → Step Functions StartExecution (the order workflow)
 GET  /orders/{orderId}/status → DynamoDB GetItem on the orders table
 
-Everything the recipe got wrong is fixed here, in the templates below:
-- the execution is named after the orderId, so a retried POST cannot start a second workflow;
-  the repeat is answered 409 (the recipe's StartExecution had no name);
+Every request that builds the API is an ``ApiRequest`` (the boto3 operation and its
+parameters), so a notebook can show exactly what is sent, and a learner can send the same
+requests by hand or with the AWS CLI. Everything the recipe got wrong is fixed here:
+- the execution is named after the orderId, so a retried POST cannot start a second workflow
+  (Step Functions answers ``ExecutionAlreadyExists``, mapped to 409; the recipe sent no name);
 - the request body is escaped for JSON *and* apostrophes are un-escaped afterwards
   (``$util.escapeJavaScript`` writes ``\\'``, which JSON does not allow);
 - the response is valid JSON (``$input.json`` already adds quotes; the recipe added more);
 - an unknown order is a 404, not a 200 with empty fields;
-- a model and a request validator reject malformed orders with a 400 before anything starts.
+- a bounded model and a request validator refuse a malformed or oversized order with a 400 that
+  names the problem, before anything starts.
 """
 from __future__ import annotations
 
@@ -24,10 +27,25 @@ from .backend import client, endpoint_url, tags
 from .config import names, settings
 
 STAGE = "prod"
-
+VALIDATOR_NAME = "body-and-parameters"
 ORDER_MODEL_NAME = "OrderRequest"
-# JSON Schema draft 4, the dialect API Gateway models use. The orderId becomes the execution
-# name, so it is limited to characters Step Functions allows in a name.
+
+# Bounds that keep every accepted order far inside AWS's limits: the order becomes the
+# execution's input, and its state data (input + the services' answers, about 2.5x the input
+# per item) must stay under 256 KiB; the orderId becomes the execution name (1-80 characters).
+MAX_ITEMS = 100
+MAX_QUANTITY = 1000
+MAX_ID_LENGTH = 64
+
+# JSON Schema draft 4, the dialect API Gateway models use. Patterns are written with \uXXXX
+# escapes, which Java's, JavaScript's and Python's regex engines all read the same way.
+# - orderId: the characters Step Functions allows in an execution name.
+# - userId: letters, digits and . _ @ ' - only: no spaces, no control characters, no lone
+#   UTF-16 surrogate (a "\ud800" in the JSON text), which cannot be encoded as UTF-8.
+# - productId: any character of the Basic Multilingual Plane except control characters and
+#   surrogates (so "café", quotes and 東京 are fine), at most 64 of them.
+# - nothing else: without "additionalProperties": false one client could add a 10 MB field
+#   that API Gateway accepts and Step Functions then refuses.
 ORDER_MODEL: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-04/schema#",
     "title": ORDER_MODEL_NAME,
@@ -35,19 +53,22 @@ ORDER_MODEL: dict[str, Any] = {
     "required": ["orderId", "userId", "items"],
     "properties": {
         "orderId": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,80}$"},
-        "userId": {"type": "string", "minLength": 1, "maxLength": 128},
+        "userId": {"type": "string", "pattern": f"^[A-Za-z0-9._@'-]{{1,{MAX_ID_LENGTH}}}$"},
         "items": {
-            "type": "array", "minItems": 1,
+            "type": "array", "minItems": 1, "maxItems": MAX_ITEMS,
             "items": {
                 "type": "object",
                 "required": ["productId", "quantity"],
                 "properties": {
-                    "productId": {"type": "string", "minLength": 1},
-                    "quantity": {"type": "integer", "minimum": 1},
+                    "productId": {"type": "string",
+                                  "pattern": f"^[\\u0020-\\ud7ff\\ue000-\\uffff]{{1,{MAX_ID_LENGTH}}}$"},
+                    "quantity": {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
                 },
+                "additionalProperties": False,
             },
         },
     },
+    "additionalProperties": False,
 }
 
 # Velocity turns nothing inside "..." into escapes, so "\\'" is the regex \\' : a backslash-quote.
@@ -105,6 +126,60 @@ STATUS_TEMPLATE = """#set($item = $input.path('$.Item'))
 }
 #end"""
 
+# API Gateway's own 400 for a body the model refuses. Its default answer is only
+# {"message": "Invalid request body"}; the validator's words are in
+# $context.error.validationErrorString. Gateway response templates are not Velocity: only
+# $context / $stageVariables / $method.request substitutions, no $util.
+BAD_REQUEST_BODY_TEMPLATE = ('{"message": $context.error.messageString, '
+                             '"problems": "$context.error.validationErrorString"}')
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One API Gateway control-plane request, as data: the boto3 operation and its parameters.
+
+    The parameter names are the API's own, so the same dict saved as JSON is what
+    ``aws apigateway <operation-with-dashes> --cli-input-json file://request.json`` takes.
+
+    >>> request = lab.model_request(api_id)
+    >>> request.operation, request.params["name"]
+    ('create_model', 'OrderRequest')
+    """
+
+    operation: str
+    params: dict[str, Any]
+
+    def send(self) -> dict[str, Any]:
+        """Send the request on the active backend; return the answer."""
+        return getattr(client("apigateway"), self.operation)(**self.params)
+
+    def cli(self) -> str:
+        """The AWS CLI command that sends the same request from a JSON file of ``params``."""
+        return f"aws apigateway {self.operation.replace('_', '-')} --cli-input-json file://request.json"
+
+    def __str__(self) -> str:
+        # One parameter a line; a multi-line template is printed as it reads, after the call.
+        lines, templates = [f"apigateway.{self.operation}("], []
+        for key, value in self.params.items():
+            if isinstance(value, dict) and any(isinstance(v, str) and "\n" in v for v in value.values()):
+                templates += [(f"{key}[{k!r}]", v) for k, v in value.items() if "\n" in v]
+                value = {k: "<template below>" if "\n" in v else v for k, v in value.items()}
+            lines.append(f"    {key}={_literal(value)},")
+        lines.append(")")
+        for name, template in templates:
+            lines += [f"  {name}:", *("    " + line for line in template.splitlines())]
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def _literal(value: Any) -> str:
+    """Python's repr, except a string holding backslashes: a raw string, as it is typed."""
+    if isinstance(value, str) and "\\" in value and "'" not in value and not value.endswith("\\"):
+        return f"r'{value}'"
+    return repr(value)
+
 
 @dataclass(frozen=True)
 class Response:
@@ -127,7 +202,7 @@ class Method:
     model: str | None = None
     request_parameters: dict[str, bool] = field(default_factory=dict)
     validate: bool = False
-    api_key_required: bool = False  # clients must send x-api-key of a key in a usage plan of the stage
+    api_key_required: bool = False  # clients must send the x-api-key of a key in a usage plan of the stage
 
 
 def orders_api_methods(state_machine_arn: str, orders_table: str) -> list[Method]:
@@ -148,6 +223,79 @@ def orders_api_methods(state_machine_arn: str, orders_table: str) -> list[Method
     ]
 
 
+# --- the requests, as data ---------------------------------------------------------------------
+
+def rest_api_request(name: str | None = None, description: str = "API composition workshop: orders") -> ApiRequest:
+    """CreateRestApi for the orders API, or another (sent only when no API of that name exists)."""
+    return ApiRequest("create_rest_api", {
+        "name": name or names().api, "description": description,
+        "endpointConfiguration": {"types": ["REGIONAL"]}, "tags": tags()})
+
+
+def model_request(api_id: str, name: str = ORDER_MODEL_NAME, model: dict[str, Any] = ORDER_MODEL,
+                  description: str = "An order as POST /orders accepts it") -> ApiRequest:
+    """CreateModel: a JSON Schema (the order's by default) the request validator checks bodies against."""
+    return ApiRequest("create_model", {
+        "restApiId": api_id, "name": name, "contentType": "application/json",
+        "description": description, "schema": json.dumps(model)})
+
+
+def validator_request(api_id: str) -> ApiRequest:
+    """CreateRequestValidator: check the body against the model and the required parameters."""
+    return ApiRequest("create_request_validator", {
+        "restApiId": api_id, "name": VALIDATOR_NAME,
+        "validateRequestBody": True, "validateRequestParameters": True})
+
+
+def method_requests(api_id: str, resource_id: str, method: Method, *, role_arn: str,
+                    validator_id: str) -> list[ApiRequest]:
+    """PutMethod, PutIntegration, then a PutMethodResponse and PutIntegrationResponse per status.
+
+    >>> [r.operation for r in lab.method_requests(api_id, resource_id, post, role_arn=role, validator_id=v)]
+    ['put_method', 'put_integration', 'put_method_response', 'put_integration_response', ...]
+    """
+    where = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": method.http_method}
+    put_method: dict[str, Any] = {**where, "authorizationType": "NONE",
+                                  "requestParameters": method.request_parameters}
+    if method.api_key_required:
+        put_method["apiKeyRequired"] = True
+    if method.validate:
+        put_method["requestValidatorId"] = validator_id
+    if method.model:
+        put_method["requestModels"] = {"application/json": method.model}
+    requests = [
+        ApiRequest("put_method", put_method),
+        ApiRequest("put_integration", {
+            **where, "type": "AWS", "integrationHttpMethod": "POST",
+            "uri": f"arn:aws:apigateway:{settings().region}:{method.action}",
+            "credentials": role_arn, "passthroughBehavior": "NEVER",
+            "requestTemplates": {"application/json": method.request_template}}),
+    ]
+    for response in method.responses:
+        requests.append(ApiRequest("put_method_response", {**where, "statusCode": response.status}))
+        mapping: dict[str, Any] = {**where, "statusCode": response.status}
+        if response.selection_pattern:
+            mapping["selectionPattern"] = response.selection_pattern
+        mapping["responseTemplates"] = {"application/json": response.template}
+        requests.append(ApiRequest("put_integration_response", mapping))
+    return requests
+
+
+def bad_request_body_request(api_id: str) -> ApiRequest:
+    """PutGatewayResponse: a refused body answers 400 with the validator's own words."""
+    return ApiRequest("put_gateway_response", {
+        "restApiId": api_id, "responseType": "BAD_REQUEST_BODY", "statusCode": "400",
+        "responseTemplates": {"application/json": BAD_REQUEST_BODY_TEMPLATE}})
+
+
+def deployment_request(api_id: str, stage: str = STAGE) -> ApiRequest:
+    """CreateDeployment: a snapshot of the API, served at ``stage``; changes need a new one."""
+    return ApiRequest("create_deployment", {
+        "restApiId": api_id, "stageName": stage, "description": "deployed by lab_helpers"})
+
+
+# --- create or update --------------------------------------------------------------------------
+
 def find_rest_api(name: str) -> str | None:
     """The id of the REST API called ``name``, or None."""
     for page in client("apigateway").get_paginator("get_rest_apis").paginate():
@@ -157,43 +305,42 @@ def find_rest_api(name: str) -> str | None:
     return None
 
 
-def _ensure_api(name: str, description: str = "API composition workshop: orders") -> str:
-    api_id = find_rest_api(name)
-    if api_id is None:
-        api_id = client("apigateway").create_rest_api(
-            name=name, description=description, tags=tags(),
-            endpointConfiguration={"types": ["REGIONAL"]})["id"]
-    return api_id
+def ensure_rest_api(name: str | None = None, description: str = "API composition workshop: orders") -> str:
+    """The id of the API called ``name`` (default: the orders API), created if it does not exist yet."""
+    request = rest_api_request(name, description)
+    return find_rest_api(request.params["name"]) or request.send()["id"]
 
 
-def _ensure_model(api_id: str, name: str = ORDER_MODEL_NAME, model: dict[str, Any] = ORDER_MODEL,
-                  description: str = "An order as POST /orders accepts it") -> None:
+def ensure_model(api_id: str, name: str = ORDER_MODEL_NAME, model: dict[str, Any] = ORDER_MODEL,
+                 description: str = "An order as POST /orders accepts it") -> None:
+    """Create the model (the order's by default), or replace its schema when it differs."""
     apigw = client("apigateway")
-    schema = json.dumps(model)
     try:
         current = apigw.get_model(restApiId=api_id, modelName=name)
     except ClientError as error:
         if error.response["Error"]["Code"] != "NotFoundException":
             raise
-        apigw.create_model(restApiId=api_id, name=name, contentType="application/json",
-                           schema=schema, description=description)
+        model_request(api_id, name, model, description).send()
         return
     if json.loads(current.get("schema") or "{}") != model:
-        apigw.update_model(restApiId=api_id, modelName=name,
-                           patchOperations=[{"op": "replace", "path": "/schema", "value": schema}])
+        apigw.update_model(restApiId=api_id, modelName=name, patchOperations=[
+            {"op": "replace", "path": "/schema", "value": json.dumps(model)}])
 
 
-def _ensure_validator(api_id: str) -> str:
-    apigw = client("apigateway")
-    for validator in apigw.get_request_validators(restApiId=api_id).get("items", []):
-        if validator["name"] == "body-and-parameters":
+def ensure_validator(api_id: str) -> str:
+    """The id of the body-and-parameters validator, created if missing."""
+    for validator in client("apigateway").get_request_validators(restApiId=api_id).get("items", []):
+        if validator["name"] == VALIDATOR_NAME:
             return validator["id"]
-    return apigw.create_request_validator(restApiId=api_id, name="body-and-parameters",
-                                          validateRequestBody=True, validateRequestParameters=True)["id"]
+    return validator_request(api_id).send()["id"]
 
 
-def _ensure_resources(api_id: str, paths: list[str]) -> dict[str, str]:
-    """Resource ids by path, creating the missing ones parent first."""
+def ensure_resources(api_id: str, paths: list[str]) -> dict[str, str]:
+    """Resource ids by path, creating the missing ones (CreateResource) parent first.
+
+    >>> lab.ensure_resources(api_id, ["/orders", "/orders/{orderId}/status"])
+    {'/': '...', '/orders': '...', '/orders/{orderId}': '...', '/orders/{orderId}/status': '...'}
+    """
     apigw = client("apigateway")
     ids: dict[str, str] = {}
     for page in apigw.get_paginator("get_resources").paginate(restApiId=api_id):
@@ -209,52 +356,42 @@ def _ensure_resources(api_id: str, paths: list[str]) -> dict[str, str]:
     return ids
 
 
-def _put_method(api_id: str, resource_id: str, method: Method, role_arn: str, validator_id: str) -> None:
-    """(Re)declare a method: remove what is there, then put method, integration and responses."""
-    apigw = client("apigateway")
+def ensure_method(requests: list[ApiRequest]) -> None:
+    """(Re)declare one method from its ``method_requests``: delete what is there, then send them.
+
+    PutMethod on an existing method is refused (ConflictException), so an update is a
+    delete and a put. Clients are not affected meanwhile: they call the deployed snapshot.
+    """
+    where = {k: requests[0].params[k] for k in ("restApiId", "resourceId", "httpMethod")}
     try:
-        apigw.delete_method(restApiId=api_id, resourceId=resource_id, httpMethod=method.http_method)
+        client("apigateway").delete_method(**where)
     except ClientError as error:
         if error.response["Error"]["Code"] != "NotFoundException":
             raise
-    extra: dict[str, Any] = {"requestValidatorId": validator_id} if method.validate else {}
-    if method.model:
-        extra["requestModels"] = {"application/json": method.model}
-    apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=method.http_method,
-                     authorizationType="NONE", requestParameters=method.request_parameters,
-                     apiKeyRequired=method.api_key_required, **extra)
-    apigw.put_integration(
-        restApiId=api_id, resourceId=resource_id, httpMethod=method.http_method, type="AWS",
-        integrationHttpMethod="POST", credentials=role_arn, passthroughBehavior="NEVER",
-        uri=f"arn:aws:apigateway:{settings().region}:{method.action}",
-        requestTemplates={"application/json": method.request_template})
-    for response in method.responses:
-        apigw.put_method_response(restApiId=api_id, resourceId=resource_id, httpMethod=method.http_method,
-                                  statusCode=response.status)
-        pattern = {"selectionPattern": response.selection_pattern} if response.selection_pattern else {}
-        apigw.put_integration_response(
-            restApiId=api_id, resourceId=resource_id, httpMethod=method.http_method,
-            statusCode=response.status, responseTemplates={"application/json": response.template}, **pattern)
+    for request in requests:
+        request.send()
 
 
 def ensure_orders_api(*, state_machine_arn: str, role_arn: str, orders_table: str | None = None,
                       name: str | None = None, stage: str = STAGE) -> dict[str, str]:
     """Create or update the orders API and deploy it to ``stage``; return its id and invoke URL.
 
+    Sends exactly the requests notebook 05 shows, one by one.
+
     >>> api = lab.ensure_orders_api(state_machine_arn=machine_arn, role_arn=roles["apicomp-apigateway-role"])
     >>> api["url"]
     'http://127.0.0.1:4599/_aws/execute-api/<api id>/prod'
     """
-    n = names()
-    api_id = _ensure_api(name or n.api)
-    _ensure_model(api_id)
-    validator_id = _ensure_validator(api_id)
-    methods = orders_api_methods(state_machine_arn, orders_table or n.orders_table)
-    resource_ids = _ensure_resources(api_id, [m.path for m in methods])
+    api_id = ensure_rest_api(name)
+    ensure_model(api_id)
+    validator_id = ensure_validator(api_id)
+    methods = orders_api_methods(state_machine_arn, orders_table or names().orders_table)
+    resource_ids = ensure_resources(api_id, [m.path for m in methods])
     for method in methods:
-        _put_method(api_id, resource_ids[method.path], method, role_arn, validator_id)
-    client("apigateway").create_deployment(restApiId=api_id, stageName=stage,
-                                           description="deployed by lab_helpers.ensure_orders_api")
+        ensure_method(method_requests(api_id, resource_ids[method.path], method,
+                                      role_arn=role_arn, validator_id=validator_id))
+    bad_request_body_request(api_id).send()
+    deployment_request(api_id, stage).send()
     return {"id": api_id, "stage": stage, "url": invoke_url(api_id, stage)}
 
 

@@ -4,7 +4,8 @@ On ``sandbox`` the endpoint is ``AWS_ENDPOINT_URL`` when set (tests and the note
 point at their own sandbox), otherwise the kit starts or reuses its sandbox on the default
 port. Local endpoints get dummy credentials and ``inject_host_prefix=False`` (without it,
 botocore sends StartSyncExecution to ``sync-127.0.0.1``). On ``aws`` nothing is touched until
-``LAB_AWS_ACCOUNT`` names the account the credentials belong to.
+``LAB_AWS_ACCOUNT`` names the account the credentials belong to: the setting is checked before
+any network call, then STS says whose credentials these are.
 
 A sandbox keeps its state in memory. When the kit's own sandbox (the ``sandbox`` backend's
 configured endpoint, on loopback) stops answering, the next call through these clients or the
@@ -14,6 +15,7 @@ cannot be started, the error says which command starts it.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -113,8 +115,8 @@ def _recover_when_the_sandbox_is_gone(endpoint: str):
 
 @functools.cache
 def _client(service: str, backend: str, endpoint: str | None, region: str) -> Any:
-    if backend == "aws":
-        return boto3.client(service, region_name=region,
+    if backend == "aws":  # the normal credential chain; endpoint None = AWS's public endpoints
+        return boto3.client(service, region_name=region, endpoint_url=endpoint,
                             config=Config(retries={"mode": "standard", "max_attempts": 5}))
     created = boto3.client(service, endpoint_url=endpoint, region_name=region,
                            aws_access_key_id="test", aws_secret_access_key="test",
@@ -145,11 +147,22 @@ def _caller_account(backend: str, endpoint: str | None, region: str) -> str:
 def account_id() -> str:
     """The account the resources live in (``123456789012`` on the sandbox)."""
     current = settings()
+    if current.backend == "aws":
+        _confirm_account(current)
     return _caller_account(current.backend, endpoint_url(), current.region)
 
 
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
 def _confirm_account(current: Settings) -> None:
-    actual = _caller_account("aws", None, current.region)
+    # Checked before any call: a learner without credentials gets this message, not a
+    # connection or credentials error from STS.
+    if current.aws_account is None or not ACCOUNT_ID.match(current.aws_account):
+        raise LabConfigError(
+            f"LAB_BACKEND=aws needs LAB_AWS_ACCOUNT=<the 12-digit id of a sandbox account you may use> "
+            f"(got {current.aws_account!r}); the kit creates nothing until it matches your credentials' account")
+    actual = _caller_account("aws", current.endpoint_url, current.region)
     if current.aws_account != actual:
         raise LabConfigError(
             f"LAB_BACKEND=aws would create resources in account {actual}; set LAB_AWS_ACCOUNT={actual} "

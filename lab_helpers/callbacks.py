@@ -71,12 +71,13 @@ def ensure_api_workflows(*, orders_api_id: str, states_role_arn: str) -> ApiWork
     ensure_table(n.approvals_table, "orderId")
     role = ensure_role(n.approvals_apigateway_role, "apigateway", inline_policy=policy(
         (["dynamodb:PutItem"], [arn("dynamodb", f"table/{n.approvals_table}")])))
-    api_id = apigateway._ensure_api(n.approvals_api, "API composition workshop: approvals (task tokens)")
+    api_id = apigateway.ensure_rest_api(n.approvals_api, "API composition workshop: approvals (task tokens)")
     methods = approvals_api_methods(n.approvals_table)
-    ids = apigateway._ensure_resources(api_id, [m.path for m in methods])
-    validator = apigateway._ensure_validator(api_id)
+    ids = apigateway.ensure_resources(api_id, [m.path for m in methods])
+    validator = apigateway.ensure_validator(api_id)
     for method in methods:
-        apigateway._put_method(api_id, ids[method.path], method, role, validator)
+        apigateway.ensure_method(apigateway.method_requests(
+            api_id, ids[method.path], method, role_arn=role, validator_id=validator))
     client("apigateway").create_deployment(restApiId=api_id, stageName=STAGE,
                                            description="deployed by lab_helpers.ensure_api_workflows")
     client_arn = ensure_state_machine(n.api_client_workflow, asl_file="api_client_workflow.json",

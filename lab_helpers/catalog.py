@@ -88,8 +88,8 @@ def ensure_catalog_api(lambda_role_arn: str) -> CatalogApi:
     products = ensure_function(n.products_service, source_dir="products_service", role_arn=lambda_role_arn,
                                env={"PRODUCTS_TABLE": n.products_table})
     echo = ensure_function(n.proxy_echo, source_dir="proxy_echo", role_arn=lambda_role_arn)
-    api_id = apigateway._ensure_api(n.catalog_api, "API composition workshop: catalogue (Lambda proxy)")
-    ids = apigateway._ensure_resources(api_id, ["/products/{productId}", "/echo"])
+    api_id = apigateway.ensure_rest_api(n.catalog_api, "API composition workshop: catalogue (Lambda proxy)")
+    ids = apigateway.ensure_resources(api_id, ["/products/{productId}", "/echo"])
     for path, method, function, keyed in (("/products", "GET", products, True),
                                           ("/products/{productId}", "GET", products, True),
                                           ("/echo", "ANY", echo, False)):

@@ -1,9 +1,10 @@
 """Where the workshop runs and what its resources are called, read from the environment.
 
 ``LAB_BACKEND`` picks the backend: ``sandbox`` (default, the kit's offline emulator),
-``localstack`` or ``aws``. ``LAB_PREFIX`` prefixes every resource name (default ``apicomp``,
-so notebook outputs are the same on every run); give each learner their own prefix when
-several share one AWS account.
+``localstack`` or ``aws``. ``AWS_ENDPOINT_URL`` points any of them at another endpoint (boto3
+honours it too): the tests use it to run the ``aws`` code path against a sandbox stand-in.
+``LAB_PREFIX`` prefixes every resource name (default ``apicomp``, so notebook outputs are the
+same on every run); give each learner their own prefix when several share one AWS account.
 """
 from __future__ import annotations
 
@@ -48,8 +49,6 @@ def settings() -> Settings:
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or None
     if backend == "localstack":
         endpoint = endpoint or LOCALSTACK_ENDPOINT
-    if backend == "aws":
-        endpoint = None
     return Settings(backend, region, prefix, endpoint, os.environ.get("LAB_AWS_ACCOUNT") or None)
 
 

@@ -130,7 +130,7 @@ def draw_workflow(definition: dict[str, Any], *, title: str | None = None,
     """Draw the states and transitions of an ASL definition; return the matplotlib Figure.
     With ``path`` (state -> ``succeeded``/``caught``/``failed``/``running``, from
     ``lab.execution_path``), boxes are coloured by what one execution did there; states it never
-    entered are greyed out. ``dpi`` sets the resolution (matplotlib's default when None).
+    entered are greyed out. ``dpi`` sets the resolution (64 when None).
 
     >>> lab.draw_workflow(lab.load_definition("order_workflow.json", subs))
     """
@@ -140,7 +140,8 @@ def draw_workflow(definition: dict[str, Any], *, title: str | None = None,
     rows = max(r for _, r in cells.values()) + 1
     first_in_row = {r: min(c for c, rr in cells.values() if rr == r) for r in range(rows)}
     last_in_row = {r: max(c for c, rr in cells.values() if rr == r) for r in range(rows)}
-    figure, axes = plt.subplots(figsize=(3.6 * columns + 2.2, 1.05 * rows + 0.9), dpi=dpi)
+    # 64 dpi by default keeps the committed PNG to a few tens of KB and the labels legible.
+    figure, axes = plt.subplots(figsize=(3.6 * columns + 2.2, 1.05 * rows + 0.9), dpi=dpi or 64)
     axes.set_xlim(-0.5 - 4 * LANE_GAP, columns - 0.5 + 4 * LANE_GAP)
     axes.set_ylim(-rows + 0.4, 0.55)
     axes.axis("off")

@@ -6,6 +6,7 @@ names, fixed timestamps), so unchanged code has an unchanged CodeSha256.
 """
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import io
@@ -43,12 +44,21 @@ def build_zip(source_dir: Path, shared: tuple[str, ...] = ()) -> bytes:
     return buffer.getvalue()
 
 
-def handler_source(service: str) -> str:
-    """The handler code of one service folder of ``lambdas/``, to read in a notebook.
+def handler_source(service: str, *functions: str) -> str:
+    """The handler code of one service folder of ``lambdas/``, to read in a notebook: the whole
+    file, or only the named top-level functions (the part that matters for a step).
 
-    >>> print(lab.handler_source("user_service"))
+    >>> print(lab.handler_source("user_service", "lambda_handler"))
     """
-    return (LAMBDAS_DIR / service / "handler.py").read_text(encoding="utf-8")
+    source = (LAMBDAS_DIR / service / "handler.py").read_text(encoding="utf-8")
+    if not functions:
+        return source
+    found = {node.name: ast.get_source_segment(source, node) for node in ast.parse(source).body
+             if isinstance(node, ast.FunctionDef)}
+    missing = [name for name in functions if name not in found]
+    if missing:
+        raise KeyError(f"lambdas/{service}/handler.py has no function {', '.join(missing)}")
+    return "\n\n".join(found[name] for name in functions)
 
 
 def code_sha256(package: bytes) -> str:

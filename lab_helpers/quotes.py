@@ -175,13 +175,14 @@ def ensure_quote_service(lambda_role_arn: str) -> QuoteService:
     _ensure_logging(express_arn, logging_configuration(log_group_arn))
     standard_arn = ensure_state_machine(n.quote_standard_workflow, type="STANDARD", **common)
 
-    api_id = apigateway._ensure_api(n.quotes_api, "API composition workshop: synchronous quotes")
-    apigateway._ensure_model(api_id, QUOTE_MODEL_NAME, QUOTE_MODEL, "A quote request as POST /quotes accepts it")
-    validator_id = apigateway._ensure_validator(api_id)
+    api_id = apigateway.ensure_rest_api(n.quotes_api, "API composition workshop: synchronous quotes")
+    apigateway.ensure_model(api_id, QUOTE_MODEL_NAME, QUOTE_MODEL, "A quote request as POST /quotes accepts it")
+    validator_id = apigateway.ensure_validator(api_id)
     methods = quote_api_methods(express_arn)
-    resource_ids = apigateway._ensure_resources(api_id, [m.path for m in methods])
+    resource_ids = apigateway.ensure_resources(api_id, [m.path for m in methods])
     for method in methods:
-        apigateway._put_method(api_id, resource_ids[method.path], method, apigw_role, validator_id)
+        apigateway.ensure_method(apigateway.method_requests(
+            api_id, resource_ids[method.path], method, role_arn=apigw_role, validator_id=validator_id))
     client("apigateway").create_deployment(restApiId=api_id, stageName=STAGE,
                                            description="deployed by lab_helpers.ensure_quote_service")
     keys = {consumer: ensure_api_key(f"{n.prefix}-{consumer}") for consumer in CONSUMERS}

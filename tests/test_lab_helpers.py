@@ -1,6 +1,7 @@
 """lab_helpers against a real sandbox: every ensure_* creates, then leaves alone or updates."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from io import BytesIO
@@ -47,12 +48,22 @@ def test_localstack_defaults_to_its_port(monkeypatch):
 
 def test_aws_backend_refuses_an_unconfirmed_account(monkeypatch):
     monkeypatch.setenv("LAB_BACKEND", "aws")
-    monkeypatch.setattr(backend, "_caller_account", lambda *args: "111122223333")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("LAB_AWS_ACCOUNT", raising=False)
-    with pytest.raises(lab.LabConfigError, match="LAB_AWS_ACCOUNT=111122223333"):
+
+    def no_network(*args):
+        raise AssertionError("the guard must not call STS before LAB_AWS_ACCOUNT is set")
+
+    monkeypatch.setattr(backend, "_caller_account", no_network)
+    for call in (lambda: lab.client("dynamodb"), lab.account_id, lambda: lab.arn("states", "stateMachine:x")):
+        with pytest.raises(lab.LabConfigError, match="needs LAB_AWS_ACCOUNT=<the 12-digit id"):
+            call()
+    monkeypatch.setenv("LAB_AWS_ACCOUNT", "12345")  # not an account id: refused before any call too
+    with pytest.raises(lab.LabConfigError, match="'12345'"):
         lab.client("dynamodb")
+    monkeypatch.setattr(backend, "_caller_account", lambda *args: "111122223333")
     monkeypatch.setenv("LAB_AWS_ACCOUNT", "999999999999")
-    with pytest.raises(lab.LabConfigError):
+    with pytest.raises(lab.LabConfigError, match="LAB_AWS_ACCOUNT=111122223333"):
         lab.client("dynamodb")
     monkeypatch.setenv("LAB_AWS_ACCOUNT", "111122223333")
     assert lab.client("dynamodb").meta.endpoint_url.startswith("https://dynamodb.")
@@ -227,7 +238,29 @@ def test_orders_api_is_declared_once_and_updated_in_place(env, roles):
     template = integration["requestTemplates"]["application/json"]
     assert '"name": "$orderId"' in template and '.replaceAll("\\\\\'","\'")' in template
     assert set(integration["integrationResponses"]) == {"200", "409", "500"}
+    bad_body = apigw.get_gateway_response(restApiId=api["id"], responseType="BAD_REQUEST_BODY")
+    assert "$context.error.validationErrorString" in bad_body["responseTemplates"]["application/json"]
     assert len([a for a in apigw.get_rest_apis()["items"] if a["name"] == f"{PREFIX}-orders-api"]) == 1
+
+
+def test_method_requests_are_the_whole_wiring_as_data(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    post, _ = lab.orders_api_methods("arn:aws:states:eu-west-1:123456789012:stateMachine:m", "t")
+    requests = lab.method_requests("api1", "res1", post, role_arn="arn:role", validator_id="val1")
+    assert [r.operation for r in requests] == (
+        ["put_method", "put_integration"] + ["put_method_response", "put_integration_response"] * 3)
+    method, integration = requests[0].params, requests[1].params
+    assert method["requestValidatorId"] == "val1" and method["requestModels"] == {"application/json": "OrderRequest"}
+    assert integration["uri"] == "arn:aws:apigateway:eu-west-1:states:action/StartExecution"
+    assert integration["credentials"] == "arn:role" and integration["type"] == "AWS"
+    assert integration["requestTemplates"] == {"application/json": post.request_template}
+    shown = "\n".join(map(str, requests))
+    assert "selectionPattern=r'4\\d{2}'" in shown and "\\\\d" not in shown  # as typed, not doubled
+    assert '"name": "$orderId"' in shown  # the template is printed as it reads
+    assert requests[1].cli() == "aws apigateway put-integration --cli-input-json file://request.json"
+    assert "apiKeyRequired" not in method  # API keys are notebook 10's; a keyed method says so:
+    keyed = dataclasses.replace(post, api_key_required=True)
+    assert lab.method_requests("api1", "res1", keyed, role_arn="r", validator_id="v")[0].params["apiKeyRequired"]
 
 
 def test_invoke_url_on_aws(monkeypatch):

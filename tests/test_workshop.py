@@ -146,12 +146,29 @@ def test_order_form_button_sends_what_the_fields_say(ws):
     assert status_when_done(ws, "order-form-click")["status"] == "rejected"
 
 
-def test_order_form_shows_a_refused_order_and_escapes_it(ws):
+def test_order_form_refuses_what_the_api_would_refuse_and_escapes_it(ws):
     form = lab.OrderForm(ws.api_url, order_id="<b>bad id</b>")
     form.button.click()
-    assert "→ 400" in form.result.value and "Invalid request body" in form.result.value
+    assert "Not sent" in form.result.value and "does not match" in form.result.value
     assert "<b>" not in form.result.value and "&lt;b&gt;" in form.result.value
-    assert "GET" not in form.result.value  # nothing was placed, so there is no status to ask for
+    assert "POST" not in form.result.value and "GET" not in form.result.value
+
+
+def test_order_form_refuses_a_quantity_of_0_with_the_reason(ws):
+    form = lab.OrderForm(ws.api_url, order_id="order-form-zero")
+    form.quantity.value = 0
+    placed = form.place()
+    assert placed.post is None and placed.problems == ["items/0/quantity: 0 is less than the minimum of 1"]
+    assert "0 is less than the minimum of 1" in form.result.value
+    assert lab.get(f"{ws.api_url}/orders/order-form-zero/status").status == 404  # not sent as 1
+    # the API itself refuses the same body, for the same reason
+    answer = lab.post_json(f"{ws.api_url}/orders", form.order())
+    assert answer.status == 400 and "minimum: 1, found: 0" in answer.body["problems"]
+
+
+def test_order_form_says_to_rerun_the_cell_when_the_page_lost_its_widgets(ws):
+    bundle = lab.OrderForm(ws.api_url)._repr_mimebundle_()
+    assert "run this cell again" in bundle["text/plain"]
 
 
 def test_order_form_shows_errors_instead_of_losing_them(ws):

@@ -74,7 +74,9 @@ def render(error: GatewayError, snapshot: Snapshot | None, context: dict[str, An
         "message": error.message,
         "messageString": json.dumps(error.message),
         "responseType": error.kind,
-        "validationErrorString": error.validation_error or "",
+        # Quotes and backslashes come escaped, so "$context.error.validationErrorString" inside a
+        # JSON string stays valid JSON (the messages quote property names: (["orderId"])).
+        "validationErrorString": json.dumps(error.validation_error or "", ensure_ascii=False)[1:-1],
     }
     headers = {"Content-Type": "application/json", "x-amzn-ErrorType": error_type}
     template = DEFAULT_TEMPLATE

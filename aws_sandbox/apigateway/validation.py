@@ -82,14 +82,42 @@ def _validator(snapshot: Snapshot, model_name: str) -> Draft4Validator:
 
 
 def _describe(error: Any) -> str:
-    """AWS's wording (from its Java validator) for the common cases; jsonschema's otherwise."""
-    if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in (error.instance or {})]
-        return f"object has missing required properties ({json.dumps(missing, separators=(',', ':'))})"
-    if error.validator == "type":
-        allowed = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+    """AWS's wording (from its Java validator) for the common keywords; jsonschema's otherwise."""
+    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    if keyword == "required":
+        missing = [name for name in expected if name not in (instance or {})]
+        return f"object has missing required properties ({_json_list(missing)})"
+    if keyword == "type":
+        allowed = expected if isinstance(expected, list) else [expected]
         actual = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
-            type(error.instance), "integer" if isinstance(error.instance, int) else "number")
-        return (f"instance type ({actual}) does not match any allowed primitive type "
-                f"(allowed: {json.dumps(allowed, separators=(',', ':'))})")
-    return error.message
+            type(instance), "integer" if isinstance(instance, int) else "number")
+        return f"instance type ({actual}) does not match any allowed primitive type (allowed: {_json_list(allowed)})"
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(name for name in instance if name not in known)
+        return f"object instance has properties which are not allowed by the schema: {_json_list(extra)}"
+    wording = _WORDING.get(keyword)
+    if wording is None:
+        return error.message
+    size = len(instance) if isinstance(instance, (list, str, dict)) else instance
+    # A lone surrogate cannot be encoded: Java writes "?" for it, and so do we.
+    shown = json.dumps(instance, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+    return wording.format(expected=expected, found=size, instance=shown)
+
+
+def _json_list(values: list[str]) -> str:
+    return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+
+
+# The Java validator's messages for the keywords an order model uses (bounds and patterns):
+# they name the limit and what was found, never the whole (possibly huge) value.
+_WORDING = {
+    "minItems": "array is too short: must have at least {expected} elements but instance has {found} elements",
+    "maxItems": "array is too long: must have at most {expected} elements but instance has {found} elements",
+    "minLength": "string {instance} is too short (length: {found}, required minimum: {expected})",
+    "maxLength": "string {instance} is too long (length: {found}, maximum allowed: {expected})",
+    "minimum": "numeric instance is lower than the required minimum (minimum: {expected}, found: {found})",
+    "maximum": "numeric instance is greater than the required maximum (maximum: {expected}, found: {found})",
+    "pattern": "ECMA 262 regex \"{expected}\" does not match input string {instance}",
+    "maxProperties": "object has too many properties (found {found}, maximum allowed {expected})",
+}
