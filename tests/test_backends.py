@@ -48,7 +48,7 @@ def test_localstack_backend_runs_the_workshop(on_backend, sandbox):
     # LocalStack's other invoke URL form reaches the same deployed stage
     legacy = requests.get(f"{sandbox}/restapis/{ws.api_id}/prod/_user_request_/orders/standin-1/status", timeout=30)
     assert legacy.json() == {"orderId": "standin-1", "status": "completed", "orderTotal": 59.98}
-    assert "api lsbackend-orders-api" in lab.delete_everything()
+    assert "REST API lsbackend-orders-api" in lab.delete_everything()
 
 
 def test_aws_backend_guard_creates_nothing_in_an_unconfirmed_account(on_backend, monkeypatch, aws):
@@ -86,5 +86,5 @@ def test_aws_backend_tags_waits_and_uses_amazonaws_invoke_urls(on_backend, monke
     assert placed.status_code == 200, placed.text
     assert placed.json()["executionArn"].endswith(":awsstandin-order-workflow:standin-1")
     deleted = lab.delete_everything()
-    assert {"api awsstandin-orders-api", "state machine awsstandin-order-workflow",
+    assert {"REST API awsstandin-orders-api", "state machine awsstandin-order-workflow",
             "table awsstandin-orders", "role awsstandin-states-role"} <= set(deleted)

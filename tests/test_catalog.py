@@ -85,9 +85,9 @@ def test_ensure_is_idempotent_and_cleanup_removes_the_catalogue(catalog):
     again = lab.ensure_catalog_api(lab.ensure_workshop(upto=1).roles[f"{PREFIX}-lambda-role"])
     assert (again.api_id, again.plan_ids, again.key_values) == (catalog.api_id, catalog.plan_ids, catalog.key_values)
     deleted = set(lab.delete_everything())
-    assert {f"api {PREFIX}-catalog-api", f"usage plan {PREFIX}-catalog-trial", f"api key {PREFIX}-catalog-basic",
+    assert {f"REST API {PREFIX}-catalog-api", f"usage plan {PREFIX}-catalog-trial", f"API key {PREFIX}-catalog-basic",
             f"function {PREFIX}-products-service", f"function {PREFIX}-proxy-echo",
-            f"http api {PREFIX}-catalog-http-api"} <= deleted
+            f"HTTP API {PREFIX}-catalog-http-api"} <= deleted
 
 
 

@@ -95,6 +95,6 @@ def test_ensure_is_idempotent_and_cleanup_removes_the_quote_service(quotes):
     again = lab.ensure_quote_service(lab.ensure_workshop(upto=1).roles[f"{PREFIX}-lambda-role"])
     assert (again.api_id, again.express_arn, again.api_keys) == (quotes.api_id, quotes.express_arn, quotes.api_keys)
     deleted = lab.delete_everything()
-    assert {f"api {PREFIX}-quotes-api", f"table {PREFIX}-metering", f"function {PREFIX}-shipping-quote-service",
-            f"usage plan {PREFIX}-quotes-plan", f"api key {PREFIX}-acme"} <= set(deleted)
+    assert {f"REST API {PREFIX}-quotes-api", f"table {PREFIX}-metering", f"function {PREFIX}-shipping-quote-service",
+            f"usage plan {PREFIX}-quotes-plan", f"API key {PREFIX}-acme"} <= set(deleted)
     assert lab.delete_everything() == []
