@@ -86,20 +86,3 @@ def ensure_usage_plan(name: str, *, api_id: str, stage: str, key_ids: list[str],
             if error.response["Error"]["Code"] != "ConflictException":
                 raise
     return plan
-
-
-def delete_usage_plan_and_keys(plan_name: str, key_names: list[str], delete: Any) -> None:
-    """Delete a usage plan (its keys detached first) and the named API keys, through
-    ``delete(what, call)`` (see cleanup)."""
-    apigw = client("apigateway")
-    plan = find_usage_plan(plan_name)
-    if plan is not None:
-        for page in apigw.get_paginator("get_usage_plan_keys").paginate(usagePlanId=plan["id"]):
-            for key in page["items"]:
-                apigw.delete_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"])
-        delete(f"usage plan {plan_name}", lambda: apigw.delete_usage_plan(usagePlanId=plan["id"]))
-    for name in key_names:
-        for page in apigw.get_paginator("get_api_keys").paginate(nameQuery=name):
-            for key in page["items"]:
-                if key["name"] == name:
-                    delete(f"api key {name}", lambda k=key["id"]: apigw.delete_api_key(apiKey=k))
