@@ -142,10 +142,9 @@ def validation_message(action: str, parameters: dict[str, Any]) -> str | None:
     """DynamoDB's answer to a request that breaks its API's constraints (top-level members:
     required, string pattern and length), or None. E.g. ``1 validation error detected: Value
     null at 'item' failed to satisfy constraint: Member must not be null``."""
-    import botocore.session
+    from .request_validation import service_model  # cached: loading botocore's model takes ~100 ms
 
-    model = botocore.session.get_session().get_service_model("dynamodb")
-    shape = model.operation_model(action[:1].upper() + action[1:]).input_shape
+    shape = service_model("dynamodb").operation_model(action[:1].upper() + action[1:]).input_shape
     problems = []
     for name, member in shape.members.items():
         at = name[:1].lower() + name[1:]

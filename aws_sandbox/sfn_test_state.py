@@ -258,8 +258,9 @@ _OPERATIONS = {("lambda", "invoke"): "Invoke", ("states", "startExecution.sync:2
 
 def _response_shape(resource: str):
     """The botocore output shape of the API a Task resource calls (None if not known)."""
-    import botocore.session
     from botocore.exceptions import UnknownServiceError
+
+    from .request_validation import service_model  # cached: loading botocore's model takes ~100 ms
 
     parts = resource.split(":")
     if len(parts) < 7 or parts[2] != "states" or parts[5] == "activity":
@@ -271,8 +272,7 @@ def _response_shape(resource: str):
     action = action.replace(".waitForTaskToken", "")
     operation = _OPERATIONS.get((service, action)) or action.split(".")[0][:1].upper() + action.split(".")[0][1:]
     try:
-        model = botocore.session.get_session().get_service_model({"sfn": "stepfunctions", "states": "stepfunctions",
-                                                                  "apigateway": "apigateway"}.get(service, service))
+        model = service_model({"sfn": "stepfunctions", "states": "stepfunctions"}.get(service, service))
         return model.operation_model(operation).output_shape
     except (UnknownServiceError, Exception):  # an integration botocore does not describe
         return None
