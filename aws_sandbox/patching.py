@@ -1,6 +1,6 @@
-"""The guard every change to moto and airspeed goes through (``moto_patches`` applies them all).
+"""The guard every change to moto, airspeed and granian goes through (``moto_patches`` applies them all).
 
-- ``check_versions()``: the patches are written against exact versions of moto and airspeed-ext
+- ``check_versions()``: the patches are written against exact versions of moto, airspeed-ext and granian
   (requirements.txt); any other version stops the sandbox at start, naming both versions.
 - ``replace(owner, name, new)``: set one attribute of a library module or class, after checking
   that it exists, so a target that moved in the library fails loudly instead of doing nothing.
@@ -18,7 +18,7 @@ from importlib import metadata
 from typing import Any
 
 # The versions the patches were written and tested against (keep in step with requirements.txt).
-REQUIRED_VERSIONS = {"moto": "5.2.5", "airspeed-ext": "0.6.9"}
+REQUIRED_VERSIONS = {"moto": "5.2.5", "airspeed-ext": "0.6.9", "granian": "2.8.9"}
 SPEED_PATHS_ENV = "LAB_SANDBOX_SPEED_PATHS"
 _OFF = ("0", "off", "false", "no")
 

@@ -23,7 +23,8 @@ from collections.abc import Iterable
 
 from werkzeug.wrappers import Request, Response
 
-from . import DEFAULT_PORT, awsapi, host_guard, httpapi, lambda_runtime, metrics, moto_patches, request_validation
+from . import (DEFAULT_PORT, awsapi, host_guard, http_server, httpapi, lambda_runtime, metrics, moto_patches,
+               request_validation)
 from .apigateway import accesslog, dataplane
 
 log = logging.getLogger("aws_sandbox")
@@ -117,35 +118,21 @@ def json_response(body, status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-# Requests can wait on one another (an API Gateway request holds a thread while the Lambda it
-# invoked calls back into the sandbox), so the pool is sized well above the clients a lab has.
-SERVER_THREADS = 64
-
-
 def serve(port: int = DEFAULT_PORT, host: str = "127.0.0.1") -> None:
-    """Run the sandbox in the foreground until interrupted or asked to shut down.
-
-    The HTTP server is waitress: it keeps clients' connections open between calls, where
-    werkzeug's development server closes every one (a new TCP connection and thread per call).
-    """
-    from waitress.server import create_server
-
+    """Run the sandbox in the foreground until interrupted or asked to shut down (``http_server``)."""
     logging.basicConfig(level=os.environ.get("LAB_SANDBOX_LOG_LEVEL", "WARNING"))
     app = SandboxApp(port)
     guarded = host_guard.HostGuard(app, is_invoke_url=lambda environ: app.execute_api_target(environ) is not None)
-    server = create_server(guarded, host=host, port=port, threads=SERVER_THREADS, ident="sandbox",
-                           connection_limit=1000, expose_tracebacks=False)
     threading.Thread(target=_stop_when_asked, args=(app,), daemon=True).start()
     threading.Thread(target=moto_patches.install_deferred, name="warm-up", daemon=True).start()
     print(f"sandbox listening on http://{host}:{port}", flush=True)
     try:
-        server.run()  # returns after KeyboardInterrupt (Ctrl-C, or _stop_when_asked)
+        http_server.serve_forever(guarded, host, port)  # returns on SIGINT (Ctrl-C, or _stop_when_asked)
     finally:
         lambda_runtime.shutdown_all_workers()
-        server.close()
 
 
 def _stop_when_asked(app: SandboxApp) -> None:
     app.shutdown_requested.wait()
     time.sleep(0.05)  # let the shutdown answer reach the client first
-    os.kill(os.getpid(), signal.SIGINT)  # waitress's loop stops on KeyboardInterrupt
+    os.kill(os.getpid(), signal.SIGINT)  # the server stops on SIGINT

@@ -18,7 +18,7 @@ import threading
 import time
 
 import requests
-from common import client, cpu_seconds, own_sandbox, percentile
+from common import client, cpu_seconds, own_cpu_seconds, own_sandbox, percentile, worker_cpu_seconds
 
 CLIENTS = 8
 FIRST_POLL_SECONDS = 0.1  # the workflow takes about this long on a quiet machine
@@ -81,15 +81,18 @@ def main(orders: int = 600, client_counts: tuple[int, ...] = (CLIENTS,)) -> dict
             raise SystemExit(f"warm-up orders did not all succeed: {warm}")
         first = 2 * CLIENTS
         for clients in client_counts:
-            cpu_before = cpu_seconds(port)
+            before = cpu_seconds(port), worker_cpu_seconds(port), own_cpu_seconds()
             seconds, latencies, outcomes = run(endpoint, api_url, first, orders, clients)
-            cpu_ms = (cpu_seconds(port) - cpu_before) / orders * 1000
+            after = cpu_seconds(port), worker_cpu_seconds(port), own_cpu_seconds()
+            cpu_ms, workers_ms, clients_ms = ((b - a) / orders * 1000 for a, b in zip(before, after, strict=True))
             first += orders
             figures[clients] = {"orders_per_second": orders / seconds, "latencies_ms": latencies,
-                                "outcomes": outcomes, "cpu_ms_per_order": cpu_ms}
+                                "outcomes": outcomes, "cpu_ms_per_order": cpu_ms,
+                                "worker_cpu_ms_per_order": workers_ms, "client_cpu_ms_per_order": clients_ms}
             print(f"POST /orders -> workflow SUCCEEDED, {clients} clients: {orders / seconds:.1f} orders/s; "
                   f"latency p50 {percentile(latencies, 50):.0f} ms, p99 {percentile(latencies, 99):.0f} ms; "
-                  f"sandbox CPU {cpu_ms:.1f} ms per order (Lambda workers not counted); outcomes {outcomes}",
+                  f"CPU per order: sandbox {cpu_ms:.1f} ms, Lambda workers {workers_ms:.1f} ms, "
+                  f"the benchmark's clients {clients_ms:.1f} ms; outcomes {outcomes}",
                   flush=True)
         sample = lab.get(f"{api_url}/orders/{order(2 * CLIENTS)['orderId']}/status").body
     print(f"a saved order reads {sample}", flush=True)

@@ -9,7 +9,7 @@ import os
 import statistics
 import time
 
-from common import cpu_seconds, own_sandbox, resident_mb, summary
+from common import cpu_seconds, own_sandbox, rss_mb, summary
 
 
 def main(calls: int = 300, warm_up: int = 10) -> dict:
@@ -27,7 +27,7 @@ def main(calls: int = 300, warm_up: int = 10) -> dict:
         for _ in range(warm_up):  # the three functions' cold starts are not what is measured
             session.post(f"{quotes.url}/quotes", json=request, headers=quotes.headers("acme"), timeout=30)
         before = len(lab.metering_records())
-        cpu_before, rss_before = cpu_seconds(port), resident_mb(port)
+        cpu_before, rss_before = cpu_seconds(port), rss_mb(port)
         latencies, ids = [], []
         for _ in range(calls):
             started = time.perf_counter()
@@ -36,7 +36,7 @@ def main(calls: int = 300, warm_up: int = 10) -> dict:
             assert answer.status_code == 200, (answer.status_code, answer.text)
             ids.append(answer.json()["quoteId"])
         cpu_ms = (cpu_seconds(port) - cpu_before) * 1000 / calls
-        rss_growth = resident_mb(port) - rss_before
+        rss_growth = rss_mb(port) - rss_before
         records = lab.metering_records(ids)
         exactly_once = len(records) == calls == len(set(ids)) and len(lab.metering_records()) - before == calls
     median = statistics.median(latencies)

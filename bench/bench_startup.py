@@ -34,7 +34,7 @@ def main(rounds: int = 5) -> dict:
 def populate(endpoint: str) -> None:
     ddb, iam, sfn = (client(endpoint, s) for s in ("dynamodb", "iam", "stepfunctions"))
     for n in range(5):
-        ddb.create_table(TableName=f"t{n}", BillingMode="PAY_PER_REQUEST",
+        ddb.create_table(TableName=f"table-{n}", BillingMode="PAY_PER_REQUEST",
                          AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
                          KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
     trust = json.dumps({"Version": "2012-10-17", "Statement": []})

@@ -55,22 +55,38 @@ def rss_mb(port: int) -> float:
     return 0.0
 
 
+def _process_cpu(pid: int | str) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(port: int) -> float:
     """CPU time (user + system) of the sandbox process so far (Linux; elsewhere 0)."""
     try:
-        fields = open(f"/proc/{sandbox_pid(port)}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _process_cpu(sandbox_pid(port))
     except (OSError, ValueError):
         return 0.0
 
 
-def resident_mb(port: int) -> float:
-    """Resident memory of the sandbox process now, in MB (Linux; elsewhere 0)."""
+def worker_cpu_seconds(port: int) -> float:
+    """CPU time so far of the sandbox's live child processes, its Lambda workers (Linux; elsewhere 0).
+    A worker that exited meanwhile takes its time with it, so compare over a run with warm workers."""
+    total = 0.0
     try:
-        pid = int((control.state_dir() / f"sandbox-{port}.pid").read_text())
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+        parent = str(sandbox_pid(port))
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1] == parent:
+                        total += _process_cpu(entry)
+                except (OSError, IndexError, ValueError):
+                    continue
     except (OSError, ValueError):
-        pass
-    return 0.0
+        return 0.0
+    return total
+
+
+def own_cpu_seconds() -> float:
+    """CPU time of this benchmark process (its clients)."""
+    times = os.times()
+    return times.user + times.system

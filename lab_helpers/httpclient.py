@@ -6,17 +6,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 TIMEOUT_SECONDS = 30
 
 
 @dataclass
 class HttpResult:
-    """What came back: the status code, the parsed JSON body (or the raw text), and headers."""
+    """What came back: the status code, the parsed JSON body (or the raw text), and headers
+    (looked up in any case, as HTTP header names are: ``headers["x-amzn-requestid"]``)."""
 
     status: int
     body: Any
-    headers: dict[str, str]
+    headers: CaseInsensitiveDict
 
 
 def _send(method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -35,7 +37,7 @@ def _result(response: requests.Response) -> HttpResult:
         body: Any = response.json()
     except ValueError:
         body = response.text
-    return HttpResult(response.status_code, body, dict(response.headers))
+    return HttpResult(response.status_code, body, CaseInsensitiveDict(response.headers))
 
 
 def post_json(url: str, body: Any, *, headers: dict[str, str] | None = None) -> HttpResult:
