@@ -74,10 +74,15 @@ def app() -> AwsApiApp:
 
 def caller_account_and_region(request: Request) -> tuple[str, str]:
     """The account as moto derives it (env, header, then the access key) and the signed region."""
+    return caller_account_and_region_of(request.headers)
+
+
+def caller_account_and_region_of(headers) -> tuple[str, str]:
+    """``caller_account_and_region`` from the request's headers (any case-insensitive mapping)."""
     from moto.iam.models import get_account_id_from
 
-    scope = CREDENTIAL_SCOPE.search(request.headers.get("Authorization", ""))
+    scope = CREDENTIAL_SCOPE.search(headers.get("Authorization", ""))
     region = scope["region"] if scope else "us-east-1"
-    account_id = (os.environ.get("MOTO_ACCOUNT_ID") or request.headers.get("x-moto-account-id")
+    account_id = (os.environ.get("MOTO_ACCOUNT_ID") or headers.get("x-moto-account-id")
                   or (get_account_id_from(scope["key"]) if scope else DEFAULT_ACCOUNT_ID))
     return account_id, region

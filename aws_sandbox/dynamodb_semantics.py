@@ -83,11 +83,11 @@ def check_key(table_name: str, key: dict[str, Any], environ: dict[str, Any]) -> 
 
 def find_table(name: str, environ: dict[str, Any]):
     from moto.dynamodb.models import dynamodb_backends
-    from werkzeug.wrappers import Request
+    from werkzeug.datastructures import EnvironHeaders
 
-    from .awsapi import caller_account_and_region
+    from .awsapi import caller_account_and_region_of
 
-    account_id, region = caller_account_and_region(Request(environ))
+    account_id, region = caller_account_and_region_of(EnvironHeaders(environ))
     if name.startswith("arn:"):
         name = name.split(":table/", 1)[-1]
     backend = dynamodb_backends[account_id].get(region) if account_id in dynamodb_backends else None

@@ -21,6 +21,7 @@ Clients on the machine are unaffected: boto3, ``requests`` and the Lambda handle
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -53,6 +54,7 @@ def is_loopback(name: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=512)  # asked on every request, with the same few Host values
 def allowed_host(host: str) -> bool:
     """Loopback (127.0.0.0/8, ``localhost``, ``[::1]``) or the invoke-URL host, any port."""
     name = host_name(host)

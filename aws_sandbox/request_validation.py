@@ -34,6 +34,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.wrappers import Response
 
 from .request_errors import Invalid
@@ -376,7 +377,7 @@ MISSING_TOKEN = ("Missing Authentication Token: the sandbox answers AWS API requ
 
 def check(environ: dict[str, Any]) -> Response | None:
     """An error response for a request AWS would refuse, else None (the body stays readable)."""
-    headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    headers = EnvironHeaders(environ)  # case-insensitive, read from environ when asked
     content_type = environ.get("CONTENT_TYPE", "")
     query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     authorization = headers.get("authorization", "")
