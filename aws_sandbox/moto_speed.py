@@ -14,9 +14,8 @@
   a PutItem of an order): ``_size_items_once`` measures the whole item once, the same sum.
 - moto serialises every DynamoDB answer by walking botocore's output shape, attribute by
   attribute (~0.6 ms for a GetItem of a product, a third of the call): ``_serialize_items_directly``
-  writes an item-only answer (GetItem's Item, a write's Attributes) with ``json.dumps``, which
-  gives the same bytes; anything else (binary values, ConsumedCapacity, other operations) still
-  goes through moto's serializer.
+  writes an item-only answer (GetItem's Item, a write's Attributes) with ``json.dumps``, the same
+  bytes (``dynamodb_json``); anything else still goes through moto's serializer.
 - a DynamoDB call (a Lambda handler's GetItem, a notebook's Query) went through moto's domain
   dispatcher, a Flask app and its request context before reaching moto's DynamoDB handler
   (~40% of a GetItem's time): ``handle_dynamodb_request`` hands it to that handler directly.
@@ -125,59 +124,22 @@ def _size_items_once() -> None:
 ITEM_SIZE_LIMIT = 405000  # moto's (AWS's 400 KB, which moto measured between 409 and 410 KB)
 
 
-# The DynamoDB operations whose answer can be nothing but items: {"Item": ...} / {"Attributes": ...}.
-ITEM_ANSWERS = {"GetItem": "Item", "PutItem": "Attributes", "UpdateItem": "Attributes", "DeleteItem": "Attributes"}
-
-
 def _serialize_items_directly() -> None:
     from moto.dynamodb.responses import DynamoResult
+
+    from .dynamodb_json import item_answer_body
 
     moto_execute_result = DynamoResult.execute_result
 
     def execute_result(self, context):
         operation = context.operation_model
-        body = direct_item_body(operation.name, self.result) if operation.service_model.service_name == "dynamodb" \
+        body = item_answer_body(operation.name, self.result) if operation.service_model.service_name == "dynamodb" \
             else None
         if body is None:
             return moto_execute_result(self, context)
         return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
 
     replace(DynamoResult, "execute_result", execute_result)
-
-
-def direct_item_body(operation: str, result: Any) -> str | None:
-    """The JSON moto's serializer writes for an answer holding only attribute values, or None
-    when the answer holds anything else (the serializer then answers)."""
-    member = ITEM_ANSWERS.get(operation)
-    if member is None or not isinstance(result, dict) or any(key != member for key in result):
-        return None
-    item = result.get(member)
-    if item is None:
-        return "{}"  # the serializer leaves out a member whose value is None
-    if not isinstance(item, dict) or not all(isinstance(name, str) and _plain_value(value)
-                                             for name, value in item.items()):
-        return None
-    return json.dumps(result)
-
-
-def _plain_value(value: Any) -> bool:
-    """An AttributeValue of one type whose leaves are strings or booleans (not binary: the
-    serializer base64-encodes bytes), as DynamoDB's JSON writes it unchanged."""
-    if not isinstance(value, dict) or len(value) != 1:
-        return False
-    kind, inner = next(iter(value.items()))
-    if kind in ("S", "N"):
-        return isinstance(inner, str)
-    if kind in ("BOOL", "NULL"):
-        return isinstance(inner, bool)
-    if kind in ("SS", "NS"):
-        return isinstance(inner, list) and all(isinstance(item, str) for item in inner)
-    if kind == "L":
-        return isinstance(inner, list) and all(_plain_value(item) for item in inner)
-    if kind == "M":
-        return isinstance(inner, dict) and all(isinstance(name, str) and _plain_value(item)
-                                               for name, item in inner.items())
-    return False
 
 
 def _reset_by_forgetting(cls) -> None:

@@ -18,6 +18,7 @@ import functools
 import importlib
 import io
 import json
+import marshal
 import threading
 import uuid
 from types import SimpleNamespace
@@ -166,14 +167,16 @@ _SCALARS = (str, int, float, bool, type(None), bytes)
 
 
 def json_copy(value: Any) -> Any:
-    """``copy.deepcopy`` for JSON values (dicts, lists, scalars) at a fifth of its cost;
-    anything else is handed to ``copy.deepcopy``. JSON values have no cycles, and a
-    value shared twice in one document may be copied twice: both are the same JSON."""
+    """``copy.deepcopy`` for JSON values (dicts, lists, scalars) at a quarter of its cost.
+    ``marshal`` copies dicts, lists, strings, numbers, booleans and None in C, exactly (types,
+    float bits, shared sub-values shared again, as deepcopy does); it refuses anything else
+    (a datetime, a subclass), which ``copy.deepcopy`` then copies."""
     kind = type(value)
-    if kind is dict:
-        return {key: json_copy(item) for key, item in value.items()}
-    if kind is list:
-        return [json_copy(item) for item in value]
+    if kind is dict or kind is list:
+        try:
+            return marshal.loads(marshal.dumps(value))
+        except ValueError:
+            return copy.deepcopy(value)
     if kind in _SCALARS:
         return value
     return copy.deepcopy(value)

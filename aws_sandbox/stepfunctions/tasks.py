@@ -28,7 +28,7 @@ from typing import Any
 
 from moto.core.exceptions import HTTPException
 
-from .. import lambda_runtime
+from .. import dynamodb_json, lambda_runtime
 from ..patching import rebind, replace
 
 
@@ -114,10 +114,15 @@ def dynamodb_call(region: str, method_name: str, parameters: dict) -> dict:
 
     client = task_client(region, "dynamodb")
     operation = client.meta.service_model.operation_model(client.meta.method_to_api_mapping[method_name])
-    request = _serializer("json").serialize_to_request(parameters, operation)
+    body = dynamodb_json.request_body(operation.input_shape, parameters)  # botocore's bytes, without its walk
+    if body is None:
+        request = _serializer("json").serialize_to_request(parameters, operation)
+        body, request_headers = request["body"], request["headers"]
+    else:
+        request_headers = {"X-Amz-Target": f"DynamoDB_20120810.{operation.name}",
+                           "Content-Type": "application/x-amz-json-1.0"}
     url = client.meta.endpoint_url + "/"
     host = url.split("/")[2]
-    body = request["body"]
     environ = {
         "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "SERVER_NAME": host,
         "SERVER_PORT": "443", "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(body),
@@ -125,7 +130,7 @@ def dynamodb_call(region: str, method_name: str, parameters: dict) -> dict:
         # what moto reads from the signature: the caller's access key (account) and region
         "HTTP_AUTHORIZATION": f"AWS4-HMAC-SHA256 Credential={TASK_ACCESS_KEY}/20150830/{region}/dynamodb/aws4_request",
     }
-    for name, value in request["headers"].items():
+    for name, value in request_headers.items():
         key = name.upper().replace("-", "_")
         environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
     moto_request = Request(environ)

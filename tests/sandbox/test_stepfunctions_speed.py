@@ -419,3 +419,20 @@ def test_start_and_describe_execution_answer_as_moto_did(side_by_side):
     assert [path for _, path, _, _ in pairs] == (
         ["sandbox"] * 6 + ["moto"] * 2 + ["sandbox"] * 2 + ["moto"] * 2 + ["sandbox"] * 5 + ["moto", "sandbox"])
     assert [answer[3].get("status") for _, _, answer, _ in pairs[12:15]] == ["SUCCEEDED", "FAILED", "RUNNING"]
+
+
+def test_json_copy_is_a_deep_copy_of_state_data():
+    import datetime
+    from collections import OrderedDict
+
+    from aws_sandbox.stepfunctions.speed import json_copy
+
+    shared = {"k": [1, 2.5, "x"]}
+    value = {"a": [shared, shared], "n": None, "t": True, "f": 0.1 + 0.2, "big": 2**70, "s": "é✓", "e": {}, "l": []}
+    copied = json_copy(value)
+    assert copied == value and type(copied["f"]) is float and copied["f"] == 0.1 + 0.2
+    copied["a"][0]["k"].append(3)
+    assert value["a"][0]["k"] == [1, 2.5, "x"]  # nothing shared with the original
+    odd = {"when": datetime.datetime(2026, 12, 1), "ordered": OrderedDict(a=1)}  # not marshal's: deepcopy's
+    odd_copy = json_copy(odd)
+    assert odd_copy == odd and type(odd_copy["ordered"]) is OrderedDict and odd_copy["ordered"] is not odd["ordered"]
