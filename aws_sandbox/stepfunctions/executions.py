@@ -95,6 +95,72 @@ def install() -> None:
     moto_describe = replace(backend, "describe_execution", describe_execution)
     moto_history = replace(backend, "get_execution_history", get_execution_history)
     moto_list = replace(backend, "list_executions", list_executions)
+    _install_stop_at_once()
+    _install_history_pages()
+
+
+def _install_stop_at_once() -> None:
+    """StopExecution: the execution is ABORTED, with the call's stopDate, when the call returns.
+    moto only asks the interpreter's thread to stop, and that thread files ABORTED (with its own,
+    later, stop date) when it next looks; until then DescribeExecution said RUNNING. The thread
+    still writes the history's ExecutionAborted event and closes the execution as before."""
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+    from moto.stepfunctions.parser.api import ExecutionStatus
+
+    def stop(self, stop_date, error, cause):
+        moto_stop(self, stop_date, error, cause)
+        worker = self.exec_worker
+        if worker is not None and isinstance(worker.env.program_state(), ProgramStopped) \
+                and self.exec_status == ExecutionStatus.RUNNING:
+            if stop_date.tzinfo is None:  # moto's backend passes a naive UTC time; its thread an aware one
+                stop_date = stop_date.replace(tzinfo=datetime.UTC)
+            self.stop_date = self.__dict__["_lab_stopped_at"] = stop_date
+            self.exec_status = ExecutionStatus.ABORTED
+
+    def reflect_execution_status(self) -> None:
+        moto_reflect(self)
+        stopped_at = self.execution.__dict__.get("_lab_stopped_at")
+        if stopped_at is not None:  # the date StopExecution answered, not the thread's later one
+            self.execution.stop_date = stopped_at
+
+    moto_stop = replace(Execution, "stop", stop)
+    moto_reflect = replace(BaseExecutionWorkerCommunication, "_reflect_execution_status", reflect_execution_status)
+
+
+HISTORY_PAGE = 100  # GetExecutionHistory's maxResults when it is not given (or 0), as on AWS
+
+
+def _install_history_pages() -> None:
+    """GetExecutionHistory in pages: ``maxResults`` events (100 unless given), ``nextToken``
+    for the next page, ``reverseOrder`` newest first. moto answered every event at once, oldest
+    first, whatever was asked. (``includeExecutionData`` is still ignored: data is always in.)"""
+    import base64
+
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.exceptions import InvalidToken
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def get_execution_history(self) -> ActionResult:
+        arn = self._get_param("executionArn")
+        events = list(self.stepfunction_backend.get_execution_history(arn)["events"])
+        reverse = bool(self._get_param("reverseOrder", False))
+        size = self._get_param("maxResults") or HISTORY_PAGE
+        start, token = 0, self._get_param("nextToken")
+        if token is not None:
+            try:
+                token_arn, token_reverse, start = json.loads(base64.urlsafe_b64decode(token.encode()))
+                assert token_arn == arn and token_reverse == reverse and 0 < start <= len(events)
+            except Exception:  # noqa: BLE001 (any malformed or foreign token is refused alike)
+                raise InvalidToken(f"'{token}'") from None  # moto's class writes "Invalid Token: " before it
+        if reverse:
+            events.reverse()
+        answer: dict[str, Any] = {"events": events[start:start + size]}
+        if start + size < len(events):
+            answer["nextToken"] = base64.urlsafe_b64encode(json.dumps([arn, reverse, start + size]).encode()).decode()
+        return ActionResult(answer)
+
+    replace(StepFunctionResponse, "get_execution_history", get_execution_history)
 
 
 def _refuse_express_arn(execution_arn: str) -> None:

@@ -84,6 +84,21 @@ def test_standard_same_name_and_input_while_running_returns_the_same_execution(s
     assert code == "ExecutionAlreadyExists"  # closed: refused whatever the input
 
 
+def test_stop_execution_aborts_at_once_with_the_date_it_answered(sfn):
+    arn = machine(sfn, LONG_WAIT)
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    stopped = sfn.stop_execution(executionArn=execution)
+    described = sfn.describe_execution(executionArn=execution)  # straight after: no wait
+    assert described["status"] == "ABORTED" and described["stopDate"] == stopped["stopDate"]
+    assert [e["executionArn"] for e in sfn.list_executions(stateMachineArn=arn, statusFilter="ABORTED")["executions"]] \
+        == [execution]
+    deadline = time.monotonic() + 30  # the interpreter's thread writes the history's last event (bounded wait)
+    while sfn.get_execution_history(executionArn=execution)["events"][-1]["type"] != "ExecutionAborted":
+        assert time.monotonic() < deadline, "no ExecutionAborted event"
+        time.sleep(0.01)
+    assert sfn.describe_execution(executionArn=execution)["stopDate"] == stopped["stopDate"]  # kept once filed
+
+
 def test_racing_retries_of_one_start_make_one_execution(sfn, aws):
     arn = machine(sfn, LONG_WAIT)
     answers: list[str] = []
@@ -229,3 +244,29 @@ def test_retry_runs_every_attempt_with_scaled_intervals(sfn):
     assert (answer["status"], answer["error"]) == ("FAILED", "Boom")
     events = sfn.get_execution_history(executionArn=execution_arn)["events"]
     assert [e["type"] for e in events].count("FailStateEntered") == 3
+
+
+def test_execution_history_comes_in_pages_as_on_aws(sfn):
+    states = {f"Step{i}": {"Type": "Pass", "Next": f"Step{i + 1}"} for i in range(59)}
+    states["Step59"] = {"Type": "Pass", "End": True}
+    arn = machine(sfn, {"StartAt": "Step0", "States": states})
+    execution = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    assert wait_for_execution(sfn, execution)["status"] == "SUCCEEDED"
+
+    first = sfn.get_execution_history(executionArn=execution)
+    assert len(first["events"]) == 100 and "nextToken" in first  # AWS's default page
+    every = [event for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution)
+             for event in page["events"]]
+    assert len(every) == 122 and [e["id"] for e in every] == list(range(1, 123))
+    assert every[0]["type"] == "ExecutionStarted" and every[-1]["type"] == "ExecutionSucceeded"
+    newest = [event for page in sfn.get_paginator("get_execution_history").paginate(
+        executionArn=execution, reverseOrder=True, PaginationConfig={"PageSize": 7}) for event in page["events"]]
+    assert newest == every[::-1]
+    last = sfn.get_execution_history(executionArn=execution, maxResults=1000)
+    assert len(last["events"]) == 122 and "nextToken" not in last
+
+    code, _, status = error_of(lambda: sfn.get_execution_history(executionArn=execution, nextToken="made-up"))
+    assert (code, status) == ("InvalidToken", 400)
+    other = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    code, _, _ = error_of(lambda: sfn.get_execution_history(executionArn=other, nextToken=first["nextToken"]))
+    assert code == "InvalidToken"  # a token is for the history it came from

@@ -194,12 +194,7 @@ def test_past_the_cap_the_oldest_closed_executions_are_dropped(capped_sfn):
         assert sfn.describe_execution(executionArn=running)["status"] == "RUNNING"
     finally:
         sfn.stop_execution(executionArn=running)
-    # the interpreter's thread files the stop a moment after StopExecution answers (a bounded wait)
-    deadline = time.monotonic() + 30
-    while sfn.describe_execution(executionArn=running)["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "StopExecution did not abort the execution"
-        time.sleep(0.01)
-    assert sfn.describe_execution(executionArn=running)["status"] == "ABORTED"
+    assert sfn.describe_execution(executionArn=running)["status"] == "ABORTED"  # at once, as on AWS
 
 
 def test_the_cap_is_read_from_the_environment():
