@@ -107,14 +107,11 @@ def _size_items_once() -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.dynamodb.models.utilities import bytesize
 
-    def size(value: Any) -> int:
-        return value.size() if type(value) is DynamoType else bytesize(str(value))
-
     def init(self, hash_key, range_key, attrs: dict[str, Any]) -> None:
         self.hash_key = hash_key
         self.range_key = range_key
         values = {key: DynamoType(value) for key, value in attrs.items()}
-        if sum(bytesize(key) + size(value) for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
             raise ItemSizeTooLarge
         self.attrs = LimitedSizeDict(values)  # its update() does not re-check each attribute
 
