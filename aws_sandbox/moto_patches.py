@@ -95,48 +95,69 @@ def deferred_installed() -> bool:
     return _deferred_done.is_set()
 
 
+class PatchesFailed(RuntimeError):
+    """The deferred patches failed part-way once; the sandbox cannot serve these services."""
+
+
+_deferred_failure: BaseException | None = None
+
+
 def install_deferred() -> None:
-    """Install the Step Functions, API Gateway and Velocity patches once; callers wait until they are in."""
+    """Install the Step Functions, API Gateway and Velocity patches once; callers wait until they
+    are in. If installing fails part-way, every later call raises the same failure: installing
+    again would wrap the functions already patched a second time."""
+    global _deferred_failure
     if _deferred_done.is_set():
         return
     with _deferred_lock:
         if _deferred_done.is_set():
             return
-        fast = patching.speed_paths_enabled()
-        # Correctness fixes.
-        executions.install()
-        executions.install_bounded_memory()
-        redrive.install()  # RedriveExecution, which moto lacks
-        tasks.install_api_gateway_errors()
-        tasks.install_lambda_errors(in_process=fast)
-        semantics.install_string_matches()
-        semantics.install_context_timestamps()
-        semantics.install_heap_keys()
-        semantics.install_thread_registry()
-        semantics.install_time_scale(float(os.environ.get(semantics.TIME_SCALE_ENV) or 1.0))
-        limits.install_terminal_errors()  # States.ALL does not catch States.DataLimitExceeded
-        sfn_jsonata.install()  # JSONata and variables (moto's evaluator is an empty stub)
-        sfn_test_state.install()  # TestState's mocked errors and state name
-        sfn_logging.install()  # executions of machines with a loggingConfiguration write their log
-        sfn_callbacks.install()  # .waitForTaskToken endings (wraps install_api_gateway_errors' mapping)
-        deployments.install()  # a stage serves what was deployed
-        sfn_invoke.install()  # apigateway:invoke reaches the data plane
-        vtl.install()
-        usage.install()  # GetUsage / UpdateUsage (moto has neither)
-        patch_operations.install()  # UpdateMethod / UpdateIntegration (moto answers 500)
-        metrics.install_states()  # executions counted as they start and end
-        # Speed paths.
-        if fast:
-            speed.install_execution_index()
-            tasks.install_in_process_tasks()
-            speed.install_parse_once()
-            speed.install_inline_tasks()
-            speed.install_inline_programs()
-            speed.install_json_copies()
-            speed.install_branch_thread_names()
-        # After the speed paths: it shapes what their Task calls return.
-        sfn_task_results.install()  # Task results and errors as AWS shapes them
+        if _deferred_failure is not None:
+            raise PatchesFailed(f"the sandbox's Step Functions and API Gateway patches failed to install: "
+                                f"{_deferred_failure!r}; restart the sandbox") from _deferred_failure
+        try:
+            _install_deferred_patches()
+        except BaseException as error:
+            _deferred_failure = error
+            raise
         _deferred_done.set()
+
+
+def _install_deferred_patches() -> None:
+    fast = patching.speed_paths_enabled()
+    # Correctness fixes.
+    executions.install()
+    executions.install_bounded_memory()
+    redrive.install()  # RedriveExecution, which moto lacks
+    tasks.install_api_gateway_errors()
+    tasks.install_lambda_errors(in_process=fast)
+    semantics.install_string_matches()
+    semantics.install_context_timestamps()
+    semantics.install_heap_keys()
+    semantics.install_thread_registry()
+    semantics.install_time_scale(float(os.environ.get(semantics.TIME_SCALE_ENV) or 1.0))
+    limits.install_terminal_errors()  # States.ALL does not catch States.DataLimitExceeded
+    sfn_jsonata.install()  # JSONata and variables (moto's evaluator is an empty stub)
+    sfn_test_state.install()  # TestState's mocked errors and state name
+    sfn_logging.install()  # executions of machines with a loggingConfiguration write their log
+    sfn_callbacks.install()  # .waitForTaskToken endings (wraps install_api_gateway_errors' mapping)
+    deployments.install()  # a stage serves what was deployed
+    sfn_invoke.install()  # apigateway:invoke reaches the data plane
+    vtl.install()
+    usage.install()  # GetUsage / UpdateUsage (moto has neither)
+    patch_operations.install()  # UpdateMethod / UpdateIntegration (moto answers 500)
+    metrics.install_states()  # executions counted as they start and end
+    # Speed paths.
+    if fast:
+        speed.install_execution_index()
+        tasks.install_in_process_tasks()
+        speed.install_parse_once()
+        speed.install_inline_tasks()
+        speed.install_inline_programs()
+        speed.install_json_copies()
+        speed.install_branch_thread_names()
+    # After the speed paths: it shapes what their Task calls return.
+    sfn_task_results.install()  # Task results and errors as AWS shapes them
 
 
 def extra_operations() -> list:

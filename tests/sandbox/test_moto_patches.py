@@ -163,3 +163,32 @@ def test_importing_the_sandbox_patches_nothing(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["airspeed.operators", "airspeed.operators", "moto.apigateway.models",
                                    "moto.awslambda.models", "moto.iam.models", "moto.stepfunctions.parser.models"]
+
+
+def test_patches_that_failed_part_way_are_not_installed_twice(tmp_path):
+    # One step of the deferred patches fails: that call raises it, and every later call raises
+    # PatchesFailed without running the steps again (which would wrap patched functions twice).
+    script = textwrap.dedent('''
+        from aws_sandbox import moto_patches
+        from aws_sandbox.stepfunctions import executions, redrive
+        calls = []
+        moto_install = executions.install
+        executions.install = lambda: (calls.append(1), moto_install())
+        def broken():
+            raise OSError("disk gone")
+        redrive.install = broken
+        moto_patches.install(1)
+        for attempt in range(3):
+            try:
+                moto_patches.install_deferred()
+            except Exception as error:
+                print(type(error).__name__, error)
+        print("executions.install ran", len(calls), "time(s); installed:", moto_patches.deferred_installed())
+    ''')
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LAB_SANDBOX_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)})
+    lines = done.stdout.splitlines()
+    assert lines[0] == "OSError disk gone"
+    assert lines[1].startswith("PatchesFailed the sandbox's Step Functions and API Gateway patches failed to install")
+    assert lines[2].startswith("PatchesFailed") and "restart the sandbox" in lines[2]
+    assert lines[3] == "executions.install ran 1 time(s); installed: False"
