@@ -34,10 +34,11 @@ def main(marks: tuple[int, ...] = MARKS) -> dict:
             raise SystemExit(f"warm-up orders did not all succeed: {warm}")
         base = rss_mb(port)
         print(f"RSS after warm-up ({warm_count} orders): {base:.0f} MB", flush=True)
-        done, figures, outcomes = 0, {}, {}
+        done, figures, outcomes, executions = 0, {}, {}, []
         cpu_before = cpu_seconds(port)
         for mark in marks:
-            _, _, batch = bench_orders.run(endpoint, api_url, warm_count + done, mark - done)
+            _, _, batch = bench_orders.run(endpoint, api_url, warm_count + done, mark - done,
+                                           executions=executions)
             for outcome, count in batch.items():
                 outcomes[outcome] = outcomes.get(outcome, 0) + count
             done = mark
@@ -45,6 +46,11 @@ def main(marks: tuple[int, ...] = MARKS) -> dict:
             print(f"RSS after {mark:,} orders: {rss:.0f} MB ({(rss - base) / mark * 1000:.1f} MB per 1,000 "
                   f"orders over warm-up); sandbox CPU {(cpu_seconds(port) - cpu_before) / done * 1000:.1f} ms "
                   f"per order; outcomes {outcomes}", flush=True)
+        # The oldest kept execution (past the cap of 10,000 the older ones are dropped) and the newest.
+        kept = executions[-min(len(executions), 10_000)]
+        for arn in (kept, executions[-1]):
+            bench_orders.check_full_history(endpoint, arn)
+        print("the oldest kept and the newest execution's histories are whole", flush=True)
     return {"warm_rss_mb": base, "rss_mb": figures, "outcomes": outcomes}
 
 

@@ -33,9 +33,10 @@ def order(number: int) -> dict:
             "items": [{"productId": "prod-1", "quantity": 2}, {"productId": "prod-2", "quantity": 1}]}
 
 
-def run(endpoint: str, api_url: str, first: int, count: int,
-        clients: int = CLIENTS) -> tuple[float, list[float], dict[str, int]]:
-    """POST ``count`` orders across ``clients`` clients; return (seconds, POST-to-end ms, outcome counts)."""
+def run(endpoint: str, api_url: str, first: int, count: int, clients: int = CLIENTS,
+        executions: list[str] | None = None) -> tuple[float, list[float], dict[str, int]]:
+    """POST ``count`` orders across ``clients`` clients; return (seconds, POST-to-end ms, outcome counts).
+    The executions' ARNs are added to ``executions`` when it is given."""
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
     lock = threading.Lock()
@@ -53,6 +54,8 @@ def run(endpoint: str, api_url: str, first: int, count: int,
             outcome = f"HTTP {answer.status_code}"
             if answer.status_code == 200:
                 arn = answer.json()["executionArn"]
+                if executions is not None:
+                    executions.append(arn)
                 time.sleep(FIRST_POLL_SECONDS)
                 pause = POLL_SECONDS
                 while (outcome := sfn.describe_execution(executionArn=arn)["status"]) == "RUNNING":
@@ -74,6 +77,16 @@ def run(endpoint: str, api_url: str, first: int, count: int,
 SCALING = (1, 4, 8, 16, 32)
 
 
+def check_full_history(endpoint: str, execution_arn: str) -> int:
+    """Every event of the execution's history, page by page: ids 1..n, started to succeeded; return n."""
+    pages = client(endpoint, "stepfunctions").get_paginator("get_execution_history")
+    events = [event for page in pages.paginate(executionArn=execution_arn) for event in page["events"]]
+    if [event["id"] for event in events] != list(range(1, len(events) + 1)) or \
+            (events[0]["type"], events[-1]["type"]) != ("ExecutionStarted", "ExecutionSucceeded"):
+        raise SystemExit(f"the history of {execution_arn} is not whole: {len(events)} events")
+    return len(events)
+
+
 def main(orders: int = 600, client_counts: tuple[int, ...] = (CLIENTS,)) -> dict:
     figures = {}
     with own_sandbox() as (endpoint, port):
@@ -85,9 +98,10 @@ def main(orders: int = 600, client_counts: tuple[int, ...] = (CLIENTS,)) -> dict
         if warm != {"SUCCEEDED": 2 * CLIENTS}:
             raise SystemExit(f"warm-up orders did not all succeed: {warm}")
         first = 2 * CLIENTS
+        executions: list[str] = []
         for clients in client_counts:
             before = cpu_seconds(port), worker_cpu_seconds(port), own_cpu_seconds()
-            seconds, latencies, outcomes = run(endpoint, api_url, first, orders, clients)
+            seconds, latencies, outcomes = run(endpoint, api_url, first, orders, clients, executions)
             after = cpu_seconds(port), worker_cpu_seconds(port), own_cpu_seconds()
             cpu_ms, workers_ms, clients_ms = ((b - a) / orders * 1000 for a, b in zip(before, after, strict=True))
             first += orders
@@ -100,7 +114,9 @@ def main(orders: int = 600, client_counts: tuple[int, ...] = (CLIENTS,)) -> dict
                   f"the benchmark's clients {clients_ms:.1f} ms; outcomes {outcomes}",
                   flush=True)
         sample = lab.get(f"{api_url}/orders/{order(2 * CLIENTS)['orderId']}/status").body
-    print(f"a saved order reads {sample}", flush=True)
+        lengths = {check_full_history(endpoint, arn) for arn in (executions[0], executions[-1])}
+    print(f"a saved order reads {sample}; the first and last order's histories are whole "
+          f"({', '.join(map(str, sorted(lengths)))} events)", flush=True)
     return figures
 
 
