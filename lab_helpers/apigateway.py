@@ -95,6 +95,9 @@ START_REFUSED_TEMPLATE = """#set($type = $input.path('$.__type'))
 #set($arn = $message.substring($from, $to))
 #set($nameStart = $arn.lastIndexOf(":") + 1)
 {"message": "An order with this orderId was already submitted", "orderId": "$arn.substring($nameStart)"}
+#elseif($type.contains("ThrottlingException"))
+#set($context.responseOverride.status = 429)
+{"message": "Too many orders at once, please retry", "error": "ThrottlingException"}
 #else
 #set($context.responseOverride.status = 400)
 {"message": "The order could not be started", "error": "$util.escapeJavaScript($type)"}

@@ -67,6 +67,15 @@ def test_other_client_errors_become_400():
     assert str(context.context["responseOverride"]["status"]) == "400"
 
 
+def test_a_throttled_start_is_a_429_so_clients_retry():
+    # Step Functions answers ThrottlingException with HTTP 400, like its other client errors.
+    context = request(json.dumps({"__type": "com.amazonaws.swf.service.v2.model#ThrottlingException",
+                                  "message": "Rate exceeded"}))
+    answer = json.loads(render(response_template(POST, "409"), context))
+    assert answer == {"message": "Too many orders at once, please retry", "error": "ThrottlingException"}
+    assert str(context.context["responseOverride"]["status"]) == "429"
+
+
 @pytest.mark.parametrize("order_id", ["order-123", "o'neil", 'q"uote'])
 def test_get_item_request(order_id):
     rendered = json.loads(render(GET.request_template, request(path_params={"orderId": order_id})))
