@@ -172,7 +172,7 @@ def temporary(**environment: str) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="lab-sandbox-") as home:
         os.environ["LAB_SANDBOX_HOME"] = home
         try:
-            with _environment(environment):
+            with environment_set(environment):
                 url = start(port)
             yield url
         finally:
@@ -185,7 +185,8 @@ def temporary(**environment: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def environment_set(values: dict[str, str]) -> Iterator[None]:
+    """These environment variables set for the block, and put back as they were after it."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

@@ -32,29 +32,15 @@ SLEEPER = {"app.py": """
         return os.getpid()
 """}
 
-@contextlib.contextmanager
-def environment(values: dict[str, str]):
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 @pytest.fixture(scope="module")
 def own_sandbox(tmp_path_factory):
     """(endpoint, port, server pid) of a sandbox of this module's own."""
     home = tmp_path_factory.mktemp("lambda-lifecycle")
     port = free_port()
-    with environment({**SETTINGS, "LAB_SANDBOX_HOME": str(home)}):
+    with control.environment_set({**SETTINGS, "LAB_SANDBOX_HOME": str(home)}):
         url = control.start(port)
     yield url, port, int((home / f"sandbox-{port}.pid").read_text())
-    with environment({"LAB_SANDBOX_HOME": str(home)}):
+    with control.environment_set({"LAB_SANDBOX_HOME": str(home)}):
         control.stop(port)
 
 
