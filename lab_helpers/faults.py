@@ -31,7 +31,8 @@ def _update_environment(service: str, change: dict[str, str | None]) -> dict[str
 def inject_fault(service: str, *, rate: float = 0.3, kind: str = "error", every: int | None = None,
                  seed: int | None = None, delay_seconds: float | None = None,
                  actions: list[str] | None = None) -> dict[str, str]:
-    """Make a saga service fail: ``rate`` of its calls (or ``every`` Nth call), in one of three ways:
+    """Make a saga service fail: ``rate`` of its calls (or ``every`` Nth call of each of its execution
+    environments), in one of three ways:
     ``error`` (fails before acting), ``throttle`` (asks to slow down), ``timeout`` (acts, answers late);
     only its ``actions`` (e.g. ``["charge"]``) if given. Returns the FAULT_* settings now in the
     function's environment.

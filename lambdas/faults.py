@@ -7,7 +7,8 @@ only sets environment variables, and a configuration change starts fresh executi
   (the service says slow down: ``TooManyRequestsException``), ``timeout`` (does the work, then
   answers too late: the caller times out although the work happened).
 - ``FAULT_RATE``: the share of calls that fail, 0..1 (random, or seeded by ``FAULT_SEED``).
-- ``FAULT_EVERY``: fail every Nth call of an execution environment instead (deterministic).
+- ``FAULT_EVERY``: fail every Nth call of an execution environment instead (deterministic for
+  one caller at a time; with callers side by side, which call lands on which environment is not).
 - ``FAULT_DELAY_SECONDS``: how long a ``timeout`` fault keeps the caller waiting (default 25:
   longer than the saga's 20 s charge timeout, shorter than the function's own 30 s).
 - ``FAULT_ACTIONS``: only these actions fail (comma-separated, e.g. ``charge``); default all.
