@@ -133,13 +133,24 @@ HISTORY_PAGE = 100  # GetExecutionHistory's maxResults when it is not given (or 
 
 def _install_history_pages() -> None:
     """GetExecutionHistory in pages: ``maxResults`` events (100 unless given), ``nextToken``
-    for the next page, ``reverseOrder`` newest first. moto answered every event at once, oldest
-    first, whatever was asked. (``includeExecutionData`` is still ignored: data is always in.)"""
+    for the next page, ``reverseOrder`` newest first; ``includeExecutionData: false`` leaves out
+    each event's input and output (and their details), as moto's parser does for the same flag of
+    a logging configuration. moto answered every event at once, oldest first, data always in,
+    whatever was asked."""
     import base64
 
     from moto.core.responses import ActionResult
     from moto.stepfunctions.exceptions import InvalidToken
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
     from moto.stepfunctions.responses import StepFunctionResponse
+
+    def without_data(event: dict) -> dict:
+        event = dict(event)  # the stored history keeps its data
+        for key, details in event.items():
+            if key.endswith("EventDetails") and isinstance(details, dict):
+                event[key] = dict(details)
+                EventManager._remove_data_from_history_log(details_body=event[key])
+        return event
 
     def get_execution_history(self) -> ActionResult:
         arn = self._get_param("executionArn")
@@ -155,7 +166,10 @@ def _install_history_pages() -> None:
                 raise InvalidToken(f"'{token}'") from None  # moto's class writes "Invalid Token: " before it
         if reverse:
             events.reverse()
-        answer: dict[str, Any] = {"events": events[start:start + size]}
+        page = events[start:start + size]
+        if self._get_param("includeExecutionData", True) is False:
+            page = [without_data(event) for event in page]
+        answer: dict[str, Any] = {"events": page}
         if start + size < len(events):
             answer["nextToken"] = base64.urlsafe_b64encode(json.dumps([arn, reverse, start + size]).encode()).decode()
         return ActionResult(answer)

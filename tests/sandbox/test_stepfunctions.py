@@ -270,3 +270,16 @@ def test_execution_history_comes_in_pages_as_on_aws(sfn):
     other = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
     code, _, _ = error_of(lambda: sfn.get_execution_history(executionArn=other, nextToken=first["nextToken"]))
     assert code == "InvalidToken"  # a token is for the history it came from
+
+
+def test_execution_history_without_data_leaves_out_inputs_and_outputs(sfn):
+    arn = machine(sfn, {"StartAt": "Say", "States": {"Say": {"Type": "Pass", "Result": {"secret": 1}, "End": True}}})
+    execution = sfn.start_execution(stateMachineArn=arn, input='{"card": "4111"}')["executionArn"]
+    assert wait_for_execution(sfn, execution)["status"] == "SUCCEEDED"
+    bare = sfn.get_execution_history(executionArn=execution, includeExecutionData=False)["events"]
+    full = sfn.get_execution_history(executionArn=execution)["events"]
+    assert [e["type"] for e in bare] == [e["type"] for e in full]
+    assert "4111" not in str(bare) and "secret" not in str(bare)
+    assert bare[0]["executionStartedEventDetails"]["roleArn"] == full[0]["executionStartedEventDetails"]["roleArn"]
+    assert bare[1]["stateEnteredEventDetails"] == {"name": "Say"}
+    assert '"4111"' in full[0]["executionStartedEventDetails"]["input"]  # the stored history keeps its data
