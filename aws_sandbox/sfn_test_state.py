@@ -16,8 +16,9 @@ own, inspection data for the JSONPath steps) but no TestState operation. This mo
 A Task is not retried and a Wait does not wait: status RETRIABLE (with the backoff the Retrier
 would wait) or CAUGHT_ERROR (with the Catch's ``nextState``) says what the workflow would do.
 A Parallel or Map state needs a mock, as on AWS (the branches' or iterations' results, which are
-then not run), ``stateConfiguration.mapIterationFailureCount`` checked against the Map's tolerated
-failures; ``mapItemReaderData`` and ``errorCausedByState`` are accepted and not used.
+then not run), and so does an Activity Task or a ``.sync`` or ``.waitForTaskToken`` one.
+``stateConfiguration.mapIterationFailureCount`` is checked against the Map's tolerated failures;
+``mapItemReaderData`` and ``errorCausedByState`` are accepted and not used.
 """
 from __future__ import annotations
 
@@ -162,6 +163,10 @@ def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
         raise TestStateError("ValidationException",
                              "TestState does not support RevealSecrets when a mock is specified.")
     mock = _mock(body.get("mock"), state)
+    if mock is None and _needs_a_mock(state):
+        # AWS's wording for this refusal is not recorded; code and message follow its Map/Parallel one.
+        raise TestStateError("InvalidDefinition", "TestState API does not support Activity tasks or the "
+                             "'.sync' and '.waitForTaskToken' integration patterns without a mock.")
     if state["Type"] == "Task" and mock is None and not body.get("roleArn"):
         raise TestStateError("ValidationException", "RoleArn must be specified when testing a Task state")
     configuration = body.get("stateConfiguration") or {}
@@ -174,6 +179,19 @@ def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
     if level == "INFO":
         answer.pop("inspectionData", None)
     return answer
+
+
+def _needs_a_mock(state: dict) -> bool:
+    """An Activity Task, or a Task that waits for a job or a callback: TestState, which runs for at
+    most five minutes and has no task token to hand out, runs these only with a mock."""
+    resource = state.get("Resource")
+    if state["Type"] != "Task" or not isinstance(resource, str):
+        return False
+    return _is_activity(state) or resource.endswith((".sync", ".sync:2", ".waitForTaskToken"))
+
+
+def _is_activity(state: dict) -> bool:
+    return state["Type"] == "Task" and ":activity:" in str(state.get("Resource"))
 
 
 # ----------------------------------------------------------------------------------------
@@ -215,7 +233,8 @@ def _mock(mock: dict | None, state: dict):
     if not mock:
         return None
     if state["Type"] not in ("Task", "Parallel", "Map"):
-        raise TestStateError("ValidationException", "A mock can only be specified for a Task, Parallel or Map state")
+        raise TestStateError("ValidationException",
+                             f"State type '{state['Type']}' is not supported when a mock is specified")
     if ("result" in mock) == ("errorOutput" in mock):
         raise TestStateError("ValidationException",
                              "A test mock should have only one of the following fields: [result, errorOutput].")
@@ -491,21 +510,26 @@ class _Run:
             raise TestStateError("InvalidDefinition", f"Invalid State Machine Definition: '{error}'") from None
         self._record_arguments(program.test_state)
         self._take_over_errors(program.test_state)
-        if self.state["Type"] in ("Parallel", "Map"):
-            self._mock_branches(program.test_state)
+        if self.state["Type"] in ("Parallel", "Map") or (self.mock is not None and _is_activity(self.state)):
+            self._answer_with_the_mock(program.test_state)
         return program
 
-    def _mock_branches(self, state) -> None:
-        """A Parallel or Map state with a mock runs no branch or iteration: the mocked result is
-        what they returned (or the mocked error is how they failed); the state's own Arguments,
-        ResultSelector, ResultPath and Output then run as usual."""
+    def _answer_with_the_mock(self, state) -> None:
+        """A Parallel or Map state with a mock runs no branch or iteration, and a mocked Activity
+        Task waits for no worker: the mocked result is what they returned (or the mocked error is
+        how they failed); the state's own Arguments, ResultSelector, ResultPath and Output then
+        run as usual. (moto mocks service integrations only.)"""
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.mock_eval_utils import (
             eval_mocked_response,
         )
 
         mock = self.mock
 
+        activity = self.state["Type"] == "Task"
+
         def eval_execution(env) -> None:
+            if activity:
+                state._eval_parameters(env=env)  # the task input the worker would have received
             eval_mocked_response(env=env, mocked_response=mock)
             env.inspection_data["result"] = json.dumps(env.stack[-1])  # where the later steps start
             if self.state["Type"] == "Map" and self._exceeds_tolerated_failures(env.stack[-1]):

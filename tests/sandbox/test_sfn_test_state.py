@@ -38,3 +38,22 @@ def test_refused_requests_say_why(aws, request_fields, code, message):
         aws("stepfunctions").test_state(**request_fields)
     assert (refused.value.response["Error"]["Code"], refused.value.response["Error"]["Message"]) == (code, message)
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+@pytest.mark.parametrize("resource", [
+    "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    "arn:aws:states:::states:startExecution.sync:2",
+    "arn:aws:states:::ecs:runTask.sync",
+    "arn:aws:states:us-east-1:123456789012:activity:approve",
+])
+def test_tasks_that_wait_are_tested_only_with_a_mock(aws, resource):
+    """AWS's TestState runs Activity tasks and .sync/.waitForTaskToken integrations only mocked."""
+    task = {"Type": "Task", "Resource": resource, "Parameters": {"order.$": "$.id"}, "ResultPath": "$.r", "End": True}
+    sfn = aws("stepfunctions")
+    with pytest.raises(ClientError) as refused:
+        sfn.test_state(definition=json.dumps(task), roleArn="arn:aws:iam::123456789012:role/r")
+    assert refused.value.response["Error"]["Code"] == "InvalidDefinition"
+    mocked = sfn.test_state(definition=json.dumps(task), input='{"id": 7}', inspectionLevel="TRACE",
+                            mock={"result": '{"done": true}', "fieldValidationMode": "NONE"})
+    assert (mocked["status"], json.loads(mocked["output"])) == ("SUCCEEDED", {"id": 7, "r": {"done": True}})
+    assert json.loads(mocked["inspectionData"]["afterParameters"]) == {"order": 7}  # what the task was sent
