@@ -5,7 +5,9 @@ own, inspection data for the JSONPath steps) but no TestState operation. This mo
 ``AWSStepFunctions.TestState`` as the API reference documents it:
 
 - ``definition``: one state, or a whole state machine and ``stateName``;
-- ``input``, ``variables`` (the variables the state sees), ``roleArn``, ``context``;
+- ``input``, ``variables`` (the variables the state sees), ``roleArn``;
+- ``context``: checked as AWS checks it, then the state's whole context object (``$$``,
+  ``$states.context``) in place of the one TestState makes up;
 - ``inspectionLevel`` INFO (status, output or error, nextState), DEBUG and TRACE (also
   ``inspectionData``: the data after each processing step, the variables after ``Assign``,
   ``errorDetails`` with the Catch or Retry that matched);
@@ -17,11 +19,13 @@ A Task is not retried and a Wait does not wait: status RETRIABLE (with the backo
 would wait) or CAUGHT_ERROR (with the Catch's ``nextState``) says what the workflow would do.
 A Parallel or Map state needs a mock, as on AWS (the branches' or iterations' results, which are
 then not run), and so does an Activity Task or a ``.sync`` or ``.waitForTaskToken`` one.
-``stateConfiguration.mapIterationFailureCount`` is checked against the Map's tolerated failures;
+``stateConfiguration.mapIterationFailureCount`` needs a mock, at most as many failures as the mocked
+result has items, and is checked against the Map's tolerated failures;
 ``mapItemReaderData`` and ``errorCausedByState`` are accepted and not used.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import uuid
@@ -115,10 +119,6 @@ def _the_state(body: dict) -> dict:
             "InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field "
             "'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map] "
             f"at {where}/Type'")
-    if state["Type"] in ("Map", "Parallel") and not body.get("mock"):
-        raise TestStateError(
-            "InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state "
-            f"types include: [{', '.join(SUPPORTED_TYPES)}]")
     if state["Type"] == "Parallel" and not state.get("Branches"):
         raise TestStateError("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: "
                              f"Value cannot be empty at {where}/Branches'")
@@ -155,6 +155,11 @@ def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
                              "'inspectionLevel' failed to satisfy constraint: Member must satisfy enum "
                              f"value set: [{', '.join(INSPECTION_LEVELS)}]")
     state = _the_state(body)
+    _check_state_configuration(body)
+    if state["Type"] in ("Map", "Parallel") and not body.get("mock"):
+        raise TestStateError(
+            "InvalidDefinition", "TestState API does not support Map or Parallel states. Supported state "
+            f"types include: [{', '.join(SUPPORTED_TYPES)}]")
     input_value = _json_field(body, "input", {})
     variables = _json_field(body, "variables", {})
     if not isinstance(variables, dict):
@@ -163,6 +168,7 @@ def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
         raise TestStateError("ValidationException",
                              "TestState does not support RevealSecrets when a mock is specified.")
     mock = _mock(body.get("mock"), state)
+    context = _context_object(body, state)
     if mock is None and _needs_a_mock(state):
         # AWS's wording for this refusal is not recorded; code and message follow its Map/Parallel one.
         raise TestStateError("InvalidDefinition", "TestState API does not support Activity tasks or the "
@@ -173,7 +179,7 @@ def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
     retry_count = int(configuration.get("retrierRetryCount") or 0)
 
     run = _Run(state, account, region, body.get("roleArn"), input_value, variables, mock,
-               retry_count, _json_field(body, "context", None))
+               retry_count, context)
     run.map_failures = int(configuration.get("mapIterationFailureCount") or 0)
     answer = run.result()
     if level == "INFO":
@@ -181,13 +187,86 @@ def test_state(body: dict, *, account: str, region: str) -> dict[str, Any]:
     return answer
 
 
+def _check_state_configuration(body: dict) -> None:
+    """``stateConfiguration.mapIterationFailureCount`` needs a mock, and no more failures than
+    the mocked result has iterations (AWS checks this before the state and its mock)."""
+    configuration = body.get("stateConfiguration") or {}
+    if "mapIterationFailureCount" not in configuration:
+        return
+    mock = body.get("mock")
+    if not mock:
+        raise TestStateError("ValidationException",
+                             "TestState does not support MapIterationFailureCount when a mock is not specified.")
+    try:
+        result = json.loads(mock.get("result") or "null")
+    except (TypeError, ValueError):
+        return  # the mock's own check says why
+    failures = configuration["mapIterationFailureCount"]
+    if isinstance(result, list) and isinstance(failures, int) and failures > len(result):
+        raise TestStateError("ValidationException", "Map iteration failure count must be less than or equal "
+                             "to the number of Map iterations")
+
+
+# The fields a context object given to TestState may have, with their types (moto's ContextObjectData;
+# AWS refuses others). Map is refused in its own words; Task only where a task token is handed out.
+_CONTEXT_FIELDS: dict[str, dict[str, type | None]] = {
+    "Execution": {"Id": str, "Input": None, "Name": str, "RoleArn": str, "StartTime": str},
+    "State": {"EnteredTime": str, "Name": str, "RetryCount": int},
+    "StateMachine": {"Id": str, "Name": str},
+    "Task": {"Token": str},
+}
+_TYPE_NAMES = {str: "a string", int: "an integer"}
+
+
+def _context_object(body: dict, state: dict) -> dict | None:
+    """The request's ``context``, checked as AWS checks it: it then is the state's whole context
+    object ($$), in place of the one TestState would make up."""
+    context = _json_field(body, "context", None)
+    if context is None:
+        return None
+    problem = _context_problem(context)
+    if problem is None and "Task" in context and not _hands_out_a_token(state):
+        problem = ("Context object contains 'Task' when state is not a Task state with a '.sync' or "
+                   "'.waitForTaskToken' service integration pattern")
+    if problem:
+        raise TestStateError("ValidationException", f"Invalid Context object provided: {problem}")
+    return context
+
+
+def _context_problem(context: Any) -> str | None:
+    if not isinstance(context, dict):
+        return "the context object must be an object"
+    for field, value in context.items():
+        if field == "Map":
+            return "'Map' field is not supported when mocking a Context object"
+        members = _CONTEXT_FIELDS.get(field)
+        if members is None:
+            return f"Field '{field}' is not allowed"
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            return f"{field} must be an object"
+        for member, member_value in value.items():
+            if member not in members:
+                return f"Field '{member}' is not allowed"
+            kind = members[member]
+            wrong_type = kind is not None and member_value is not None and (
+                not isinstance(member_value, kind) or isinstance(member_value, bool))
+            if wrong_type:
+                return f"{field}.{member} must be {_TYPE_NAMES[kind]}"
+    return None
+
+
+def _hands_out_a_token(state: dict) -> bool:
+    resource = state.get("Resource")
+    return state["Type"] == "Task" and isinstance(resource, str) and \
+        resource.endswith((".sync", ".sync:2", ".waitForTaskToken"))
+
+
 def _needs_a_mock(state: dict) -> bool:
     """An Activity Task, or a Task that waits for a job or a callback: TestState, which runs for at
     most five minutes and has no task token to hand out, runs these only with a mock."""
-    resource = state.get("Resource")
-    if state["Type"] != "Task" or not isinstance(resource, str):
-        return False
-    return _is_activity(state) or resource.endswith((".sync", ".sync:2", ".waitForTaskToken"))
+    return _is_activity(state) or _hands_out_a_token(state)
 
 
 def _is_activity(state: dict) -> bool:
@@ -297,6 +376,12 @@ def _response_shape(resource: str):
         return None
 
 
+def _field_name(member: str) -> str:
+    """A response member as Step Functions names it: with a capital first letter (SFN's
+    StartExecution answers ``ExecutionArn``, where the API's model says ``executionArn``)."""
+    return member[:1].upper() + member[1:]
+
+
 def _shape_problem(value: Any, shape, required: bool, name: str | None = None) -> str | None:
     """AWS's first complaint about ``value`` against ``shape`` (None if it fits). Fields the
     shape does not have are accepted, as AWS accepts them."""
@@ -306,10 +391,11 @@ def _shape_problem(value: Any, shape, required: bool, name: str | None = None) -
         if not isinstance(value, dict):
             return f"{label} must be an object"
         if required:
-            for member in shape.required_members:
+            for member in map(_field_name, shape.required_members):
                 if member not in value:
                     return f"Required field '{member}' is missing"
         for member, member_shape in shape.members.items():
+            member = _field_name(member)
             if member in value:
                 problem = _shape_problem(value[member], member_shape, required, member)
                 if problem:
@@ -348,7 +434,7 @@ def _shape_problem(value: Any, shape, required: bool, name: str | None = None) -
             return None
         if not isinstance(value, str):
             return f"{label} must be a string"
-        if shape.enum and value not in shape.enum:
+        if getattr(shape, "enum", None) and value not in shape.enum:  # a blob shape has no enum
             return f"{label} is not an expected value"
         low = shape.metadata.get("min")
         if low is not None and len(value) < low:
@@ -389,7 +475,9 @@ class _Run:
         if self.error_details:
             inspection["errorDetails"] = self.error_details
         if self.status == "RETRIABLE" or isinstance(ended, ProgramError):
-            error = getattr(ended, "error", None) or self._failure
+            # The state's own error and cause: moto's program error adds "An error occurred while
+            # executing the state ..." to a States.Runtime cause, which TestState does not.
+            error = self._failure or getattr(ended, "error", None) or {}
             answer.update(status=self.status or "FAILED", error=error.get("error"), cause=error.get("cause"))
             answer = {k: v for k, v in answer.items() if v is not None}
         else:
@@ -471,15 +559,12 @@ class _Run:
     def _map_steps(self, recorded: dict[str, Any], succeeded: bool) -> dict[str, Any]:
         """A Map's inspection data, as recorded on AWS: the input (after InputPath and ItemsPath
         in JSONPath), MaxConcurrency (0 when not set) and the tolerated failures it declares."""
-        from moto.stepfunctions.parser.asl.utils.json_path import extract_json
-
         shown: dict[str, Any] = {"input": recorded.get("input")}
         if self.state.get("QueryLanguage") != "JSONata":
-            after_input_path = recorded.get("afterInputPath", shown["input"])
-            shown["afterInputPath"] = after_input_path
-            items_path = self.state.get("ItemsPath", "$")
-            shown["afterItemsPath"] = after_input_path if items_path == "$" else \
-                extract_json(items_path, after_input_path)
+            shown["afterInputPath"] = recorded.get("afterInputPath", shown["input"])
+            if "afterItemsPath" not in recorded:  # the ItemsPath failed: nothing later is shown
+                return shown
+            shown["afterItemsPath"] = recorded["afterItemsPath"]
             if succeeded:
                 result = recorded.get("result")
                 shown["afterResultSelector"] = recorded.get("afterResultSelector", result)
@@ -510,6 +595,7 @@ class _Run:
             raise TestStateError("InvalidDefinition", f"Invalid State Machine Definition: '{error}'") from None
         self._record_arguments(program.test_state)
         self._take_over_errors(program.test_state)
+        self._keep_the_context_state(program.test_state)
         if self.state["Type"] in ("Parallel", "Map") or (self.mock is not None and _is_activity(self.state)):
             self._answer_with_the_mock(program.test_state)
         return program
@@ -530,6 +616,8 @@ class _Run:
         def eval_execution(env) -> None:
             if activity:
                 state._eval_parameters(env=env)  # the task input the worker would have received
+            if getattr(state, "items_path", None) is not None:
+                self._eval_items_path(state, env)
             eval_mocked_response(env=env, mocked_response=mock)
             env.inspection_data["result"] = json.dumps(env.stack[-1])  # where the later steps start
             if self.state["Type"] == "Map" and self._exceeds_tolerated_failures(env.stack[-1]):
@@ -537,6 +625,35 @@ class _Run:
 
         state._eval_execution = eval_execution
         self.mock = None  # the branches' Tasks are not mocked: they do not run
+
+    def _keep_the_context_state(self, state) -> None:
+        """Entering a state, moto writes its own ``$$.State`` (Name, EnteredTime); with a context
+        object in the request, AWS keeps the request's (recorded: ``"State": {}`` stays empty). The
+        request's is put back before the state reads its input."""
+        if self.context is None:
+            return
+        moto_eval_state_input = state._eval_state_input
+        given = self.context.get("State")
+
+        def eval_state_input(env) -> None:
+            data = env.states.context_object.context_object_data
+            data.pop("State", None)
+            if given is not None:
+                data["State"] = copy.deepcopy(given)
+            moto_eval_state_input(env)
+
+        state._eval_state_input = eval_state_input
+
+    @staticmethod
+    def _eval_items_path(state, env) -> None:
+        """A JSONPath Map's ItemsPath (``$$...`` reads the context object), shown as afterItemsPath;
+        a value that is not an array fails the state as AWS words it (recorded for ``$$``)."""
+        state.items_path.eval(env=env)
+        items = env.stack.pop()
+        if not isinstance(items, list):
+            path = getattr(state.items_path.string_sampler, "json_path", "$")
+            raise _runtime_error(env, f'Reference path "{path}" must point to array.')
+        env.inspection_data["afterItemsPath"] = json.dumps(items)
 
     @staticmethod
     def _record_arguments(state) -> None:
@@ -569,7 +686,8 @@ class _Run:
                 FailureEventException,
             )
 
-            env.states.context_object.context_object_data["State"]["RetryCount"] = run.retry_count
+            if run.context is None:  # a context object in the request says its own RetryCount
+                env.states.context_object.context_object_data["State"]["RetryCount"] = run.retry_count
             parargs = getattr(state, "parargs", None)
             if state.state_type.name == "Parallel" and parargs is not None:
                 parargs.eval(env=env)  # the branches' input (moto's StateParallel does this first)
@@ -644,8 +762,8 @@ class _Run:
             execution_type=StateMachineType.STANDARD, context=context,
             event_history_context=EventHistoryContext.of_program_start(), activity_store={})
         env.states.reset(input_value=self.input_value)
-        if isinstance(self.context, dict):  # the request's context object values win over ours
-            _merge(env.states.context_object.context_object_data, self.context)
+        if self.context is not None:
+            _use_the_context(env, self.context, self.mock)
         for variable, value in self.variables.items():
             env.variable_store.set(variable_identifier=variable, variable_value=value)
         if self.mock is not None:
@@ -657,12 +775,59 @@ class _Run:
         return env
 
 
-def _merge(into: dict, values: dict) -> None:
-    for key, value in values.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
+def _use_the_context(env, context: dict, mock) -> None:
+    """The request's context object is the state's whole context object (recorded on AWS: ``{}``
+    gives ``$$`` = ``{}``, ``Execution.Input`` is the context's, not the state input), and a
+    ``.waitForTaskToken`` Task hands out its ``Task.Token``. The frame a Task runs in copies
+    ``Execution`` and ``StateMachine`` from it (moto needs both, and ``Execution.Input``): they are
+    filled in while the frame is made, and the frame then gets the context as given. moto picks
+    the mocked answer by ``$$.State.RetryCount``, which such a context may lack: TestState's one
+    mock answers every attempt."""
+    def use(environment) -> None:
+        context_object = environment.states.context_object
+        context_object.context_object_data.clear()
+        context_object.context_object_data.update(copy.deepcopy(context))
+        token = (context.get("Task") or {}).get("Token")
+        if token is not None:
+            context_object.update_task_token = lambda: token
+        if mock is not None:
+            environment.get_current_mocked_response = lambda: mock
+
+    moto_open_frame = env.open_frame
+
+    def open_frame(event_history_context=None):
+        data = env.states.context_object.context_object_data
+        data["Execution"] = {"Input": None, **(data.get("Execution") or {})}
+        data.setdefault("StateMachine", {})
+        try:
+            frame = moto_open_frame(event_history_context)
+        finally:
+            use(env)
+        use(frame)
+        return frame
+
+    use(env)
+    env.open_frame = open_frame
+
+
+def _runtime_error(env, cause: str):
+    """A States.Runtime failure of the state, with ``cause``."""
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    error_name = StatesErrorName(typ=StatesErrorNameType.StatesRuntime)
+    return FailureEventException(failure_event=FailureEvent(
+        env=env, error_name=error_name, event_type=HistoryEventType.TaskFailed,
+        event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+            error=error_name.error_name, cause=cause))))
 
 
 def _threshold_exceeded(env):

@@ -1,5 +1,5 @@
 """TestState requests the AWS-recorded cases (tests/conformance/sfn_test_state_cases.json) leave
-out: a given context object, INFO's short answer, and the requests AWS refuses."""
+out: a given context object read from JSONata, INFO's short answer, and the requests AWS refuses."""
 from __future__ import annotations
 
 import json
@@ -14,12 +14,15 @@ TASK = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
 
 
 def test_context_and_variables_reach_the_state(aws):
-    answer = aws("stepfunctions").test_state(
-        definition=json.dumps(PASS), context=json.dumps({"Execution": {"Name": "order-7"}}),
-        variables=json.dumps({"greeting": "hi"}))
+    sfn, variables = aws("stepfunctions"), json.dumps({"greeting": "hi"})
+    answer = sfn.test_state(definition=json.dumps(PASS), context=json.dumps({"Execution": {"Name": "order-7"}}),
+                            variables=variables)
     assert answer["status"] == "SUCCEEDED"
-    assert json.loads(answer["output"]) == "order-7/StateName/hi"  # AWS names the tested state StateName
+    # The given context is the whole context object, as AWS records for $$: no made-up State in it.
+    assert json.loads(answer["output"]) == "order-7//hi"
     assert "inspectionData" not in answer  # INFO, the default, shows none
+    made_up = json.loads(sfn.test_state(definition=json.dumps(PASS), variables=variables)["output"])
+    assert made_up.startswith("TestState-") and made_up.endswith("/StateName/hi")  # AWS calls it StateName
 
 
 @pytest.mark.parametrize("request_fields, code, message", [
