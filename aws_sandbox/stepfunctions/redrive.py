@@ -119,6 +119,7 @@ def _make_worker_class():
 
         @classmethod
         def following(cls, previous, execution, state_name: str, state_input: Any, count: int):
+            previous._evaluation_details.execution_details.inpt = execution.input_data  # let go at close
             worker = cls(evaluation_details=previous._evaluation_details,
                          exec_comm=execution._get_start_execution_worker_comm(),
                          cloud_watch_logging_session=previous._cloud_watch_logging_session,

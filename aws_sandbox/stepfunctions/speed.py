@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from .. import awsapi
 from ..patching import replace
 from . import redrive
-from .executions import ExecutionStore, _error_response
+from .executions import ExecutionStore, _error_response, output_text
 
 
 def install_execution_index() -> None:
@@ -107,8 +107,9 @@ def _describe_execution_answer(backend, body: dict) -> Response | None:
         answer["stopDate"] = _epoch_milliseconds(execution.stop_date)
     answer["input"] = execution.execution_input
     if status == "SUCCEEDED":
-        # The output is a JSON value (a string or null too, in JSONata's Output), as moto has it.
-        answer["output"] = json.dumps(execution.output)
+        # The output is a JSON value (a string or null too, in JSONata's Output), as moto has it,
+        # kept as its JSON text.
+        answer["output"] = output_text(execution) or "null"
         if execution.output_details is not None:
             answer["outputDetails"] = execution.output_details
     for key in ("error", "cause"):

@@ -45,7 +45,8 @@ def failing_on_missing_table(sfn, aws):
         "Write": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "ResultPath": None,
                   "Parameters": {"TableName": table, "Item": {
                       "id": {"S.$": "$$.Execution.Name"}, "first": {"N.$": "States.Format('{}', $.first.n)"},
-                      "redrives": {"N.$": "States.Format('{}', $$.Execution.RedriveCount)"}}},
+                      "redrives": {"N.$": "States.Format('{}', $$.Execution.RedriveCount)"},
+                      "x": {"N.$": "States.Format('{}', $$.Execution.Input.x)"}}},
                   "End": True}}}
     arn = sfn.create_state_machine(name=f"m-{uuid.uuid4().hex[:10]}", definition=json.dumps(definition),
                                    roleArn=ROLE)["stateMachineArn"]
@@ -78,6 +79,7 @@ def test_redrive_resumes_at_the_failed_state_under_the_same_arn(sfn, aws, failin
     # the Pass state's result, computed in the first attempt, reached the resumed state
     item = aws("dynamodb").get_item(TableName=table, Key={"id": {"S": "order-1"}})["Item"]
     assert item["first"] == {"N": "1"} and item["redrives"] == {"N": "1"}
+    assert item["x"] == {"N": "1"}  # the execution's input, in the context object of the second attempt
 
     events = sfn.get_execution_history(executionArn=execution)["events"]
     types_ = [e["type"] for e in events]
