@@ -21,6 +21,7 @@ The evidence is LocalStack's AWS-recorded ``tests/aws/services/stepfunctions/v2/
   given nothing to change, AWS's ``MissingRequiredParameter`` message.
 - DescribeStateMachineForExecution answers the definition and role the execution ran with (moto:
   the machine's current ones), with ``updateDate`` and without the fields it does not have.
+- ListStateMachines lists by name (moto: by creation).
 - DescribeExecution has ``inputDetails`` (the speed path answers it from ``INPUT_DETAILS`` too).
 - An ARN that does not start with ``arn:`` is ``Invalid Arn: 'Invalid ARN prefix: <arn>'``.
 - StopExecution passes its ``error`` and ``cause`` to the ``ExecutionAborted`` event, which has
@@ -209,6 +210,8 @@ def install_state_machines() -> None:
     from moto.stepfunctions.parser.api import MissingRequiredParameter, StateMachineAlreadyExists
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     from moto.stepfunctions.responses import StepFunctionResponse
+    from moto.stepfunctions.utils import PAGINATION_MODEL
+    from moto.utilities.paginator import paginate
 
     def create_state_machine(self, name, definition, roleArn, tags=None, publish=None, loggingConfiguration=None,
                              tracingConfiguration=None, encryptionConfiguration=None, version_description=None,
@@ -287,6 +290,11 @@ def install_state_machines() -> None:
         execution.stop(stop_date=utcnow(), error=self._get_param("error"), cause=self._get_param("cause"))
         return ActionResult({"stopDate": execution.stop_date})
 
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_state_machines(self):
+        # AWS lists by name (the recorded test_list_sms_pagination: _0, _10, _11, _12, _1, ...); moto by creation
+        return sorted(self.state_machines, key=lambda machine: machine.name)
+
     def arn_prefix_checked(validate):
         def check(self, arn):
             if isinstance(arn, str) and not arn.startswith("arn:"):
@@ -301,6 +309,7 @@ def install_state_machines() -> None:
     replace(StepFunctionResponse, "describe_state_machine_for_execution", describe_state_machine_for_execution)
     moto_describe_execution = replace(StepFunctionResponse, "describe_execution", describe_execution)
     replace(StepFunctionResponse, "stop_execution", stop_execution)
+    replace(StepFunctionBackend, "list_state_machines", list_state_machines)
     for name in ("_validate_machine_arn", "_validate_execution_arn", "_validate_activity_arn"):
         replace(StepFunctionBackend, name, arn_prefix_checked(getattr(StepFunctionBackend, name)))
 

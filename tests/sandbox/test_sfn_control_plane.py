@@ -104,6 +104,19 @@ def test_create_with_the_name_of_another_machine_is_refused_and_the_same_request
     assert json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]) == PASS
 
 
+def test_state_machines_are_listed_by_name_in_pages(sfn):
+    # test_sfn_api.py::test_list_sms_pagination (13 machines, pages of 5: listed _0, _10, _11, _12, _1, _2, ...)
+    tag = uuid.uuid4().hex[:6]
+    names = [f"statemachine_{i}_{tag}" for i in range(13)]
+    for name in names:
+        create(sfn, name=name)
+    listed = []
+    for page in sfn.get_paginator("list_state_machines").paginate(maxResults=5):
+        assert 0 < len(page["stateMachines"]) <= 5
+        listed += [machine["name"] for machine in page["stateMachines"] if machine["name"] in names]
+    assert listed == [names[i] for i in (0, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)]
+
+
 # -- DescribeStateMachine, UpdateStateMachine ------------------------------------------------
 def test_describe_state_machine_answers_aws_fields(sfn):
     # test_sfn_api.py::test_describe_sm_arn_containing_punctuation ("describe_resp")
