@@ -117,6 +117,17 @@ def test_state_machines_are_listed_by_name_in_pages(sfn):
     assert listed == [names[i] for i in (0, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)]
 
 
+def test_a_too_long_next_token_is_shown_whole_in_the_validation_error(sfn):
+    # test_sfn_api.py::test_list_sms_pagination and ::test_list_executions_pagination
+    # ("...-invalid-param-long-nextToken"; the sandbox cut values to 256 characters and "...")
+    _, arn = create(sfn)
+    for call, size, limit in [(lambda token: sfn.list_state_machines(nextToken=token), 1025, 1024),
+                              (lambda token: sfn.list_executions(stateMachineArn=arn, nextToken=token), 3097, 3096)]:
+        refused(lambda: call("x" * size), "ValidationException",  # noqa: B023
+                f"1 validation error detected: Value '{'x' * size}' at 'nextToken' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {limit}")
+
+
 # -- DescribeStateMachine, UpdateStateMachine ------------------------------------------------
 def test_describe_state_machine_answers_aws_fields(sfn):
     # test_sfn_api.py::test_describe_sm_arn_containing_punctuation ("describe_resp")
