@@ -20,6 +20,12 @@ OTHER_ROLE = "arn:aws:iam::123456789012:role/sfn-control-plane-2"
 # BaseTemplate.BASE_PASS_RESULT, the machine of most recorded cases
 PASS = {"Comment": "BASE_PASS_RESULT", "StartAt": "State_1",
         "States": {"State_1": {"Type": "Pass", "Result": {"Arg1": "argument1"}, "End": True}}}
+# ValidationTemplate.VALID_QUERY_LANGUAGE_PASS, with a Result to see that the inner Pass runs as JSONPath
+MIXED_QUERY_LANGUAGES = {"StartAt": "Map", "QueryLanguage": "JSONPath", "States": {"Map": {
+    "Type": "Map", "QueryLanguage": "JSONata", "End": True, "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Pass",
+        "States": {"Pass": {"QueryLanguage": "JSONPath", "Type": "Pass", "Result": 1, "ResultPath": "$.r",
+                            "End": True}}}}}}
 WAIT = {"StartAt": "State_1", "States": {"State_1": {"Type": "Wait", "Seconds": 100_000, "End": True}}}
 
 
@@ -274,6 +280,8 @@ def test_stop_execution_of_an_express_execution_is_invalid_arn(sfn):
         "code": "SCHEMA_VALIDATION_FAILED", "location": "/States/Pass",
         "message": "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
         "severity": "ERROR"}]),
+    # ...[VALID_QUERY_LANGUAGE_PASS] (moto's parser refused a JSONPath state in a JSONata Map)
+    (json.dumps(MIXED_QUERY_LANGUAGES), "STANDARD", []),
     # test_validate_state_machine_definition_type_express[ILLEGAL_WFTT]
     (json.dumps({"StartAt": "SendMessageWithWait", "States": {"SendMessageWithWait": {
         "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
@@ -288,6 +296,19 @@ def test_validate_state_machine_definition_answers_aws_diagnostics(sfn, definiti
     assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert (answer["result"], answer["diagnostics"], answer["truncated"]) == ("FAIL" if diagnostics else "OK",
                                                                              diagnostics, False)
+
+
+def test_a_jsonpath_state_in_a_jsonata_map_of_a_jsonpath_machine_runs(sfn):
+    # AWS accepts the definition (test_validate_state_machine_definition_type_standard[VALID_QUERY_LANGUAGE_PASS]);
+    # a JSONata machine may not hold JSONPath states anywhere (...[INVALID_DOWNGRADE_QUERY_LANGUAGE])
+    _, arn = create(sfn, MIXED_QUERY_LANGUAGES)
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps([{"a": 1}, {"a": 2}]))["executionArn"]
+    answer = wait_for_execution(sfn, execution)
+    assert (answer["status"], json.loads(answer["output"])) == ("SUCCEEDED", [{"a": 1, "r": 1}, {"a": 2, "r": 1}])
+    code, message, status, _ = error_of(lambda: create(sfn, {**MIXED_QUERY_LANGUAGES, "QueryLanguage": "JSONata"}))
+    assert (code, status) == ("InvalidDefinition", 400)  # the nested state's location is the sandbox's guess
+    assert message.startswith("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: 'QueryLanguage' can not "
+                              "be 'JSONPath' if set to 'JSONata' for whole state machine at /States/Map/")
 
 
 # -- activities ---------------------------------------------------------------------------
