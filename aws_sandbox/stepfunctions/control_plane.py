@@ -12,6 +12,8 @@ The evidence is LocalStack's AWS-recorded ``tests/aws/services/stepfunctions/v2/
   Args=[...]``); Express machines refuse ``.waitForTaskToken``, ``.sync`` and Activity Tasks (moto
   accepted them). ``ValidateStateMachineDefinition`` answers the same findings as diagnostics
   (moto answered 500).
+- A ``loggingConfiguration`` with a level other than OFF needs exactly one destination, a log group
+  that exists (``InvalidLoggingConfiguration``; moto accepted any).
 - CreateStateMachine with the name of an existing machine and another definition, type, logging
   or tracing configuration answers ``StateMachineAlreadyExists`` (moto returned the old machine as
   if it had been created); the very same request is still answered with the existing machine.
@@ -180,6 +182,23 @@ def logging_configuration(configuration: dict | None) -> dict:
     return {"level": "OFF", "includeExecutionData": False, **(configuration or {})}
 
 
+def check_logging_configuration(configuration: dict | None) -> None:
+    """A logging level other than OFF needs exactly one destination, a log group that exists."""
+    from moto.logs.models import logs_backends
+    from moto.stepfunctions.parser.api import InvalidLoggingConfiguration
+
+    if not configuration or configuration.get("level", "OFF") == "OFF":
+        return
+    destinations = configuration.get("destinations") or []
+    if len(destinations) != 1:
+        raise InvalidLoggingConfiguration("Invalid Logging Configuration: Must specify exactly one Log Destination.")
+    arn = str((destinations[0].get("cloudWatchLogsLogGroup") or {}).get("logGroupArn") or "")
+    parts = arn.split(":")  # arn:aws:logs:{region}:{account}:log-group:{name}:*
+    if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group" \
+            or parts[6] not in logs_backends[parts[4]][parts[3]].groups:
+        raise InvalidLoggingConfiguration("Invalid Logging Configuration: Log Destination not found.")
+
+
 def _settings(definition, machine_type, logging, tracing, encryption) -> tuple:
     """What CreateStateMachine's idempotency compares (AWS: not the role, nor the tags)."""
     return (definition, machine_type or "STANDARD", logging_configuration(logging),
@@ -217,6 +236,7 @@ def install_state_machines() -> None:
                              tracingConfiguration=None, encryptionConfiguration=None, version_description=None,
                              sm_type=None):
         check_definition(definition, sm_type)
+        check_logging_configuration(loggingConfiguration)
         existing = next((machine for machine in self.state_machines if machine.name == name), None)
         if existing is not None:
             if _settings(definition, sm_type, loggingConfiguration, tracingConfiguration, encryptionConfiguration) \
@@ -240,6 +260,7 @@ def install_state_machines() -> None:
         machine = self.describe_state_machine(arn)
         if definition is not None:
             check_definition(definition, machine.type)
+        check_logging_configuration(logging_configuration)
         before = _revision(machine)
         machine = moto_update(self, arn, definition, role_arn, logging_configuration=logging_configuration,
                               tracing_configuration=tracing_configuration,

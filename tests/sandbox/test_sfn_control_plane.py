@@ -134,6 +134,36 @@ def test_a_too_long_next_token_is_shown_whole_in_the_validation_error(sfn):
                 f"Member must have length less than or equal to {limit}")
 
 
+def test_logging_needs_one_existing_log_group_unless_it_is_off(aws, sfn):
+    # test_sfn_api_logs.py::test_invalid_logging_configuration, ::test_multiple_destinations,
+    # ::test_deleted_log_group, ::test_update_logging_configuration, ::test_incomplete_logging_configuration
+    logs = aws("logs")
+    groups = [f"/aws/vendedlogs/states/cp-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    for group in groups:
+        logs.create_log_group(logGroupName=group)
+    destination = [{"cloudWatchLogsLogGroup": {"logGroupArn": f"arn:aws:logs:us-east-1:123456789012:log-group:{g}:*"}}
+                   for g in groups]
+    one_destination = "Invalid Logging Configuration: Must specify exactly one Log Destination."
+    for level in ("ALL", "FATAL", "ERROR"):
+        refused(lambda: create(sfn, loggingConfiguration={"level": level}),  # noqa: B023
+                "InvalidLoggingConfiguration", one_destination)
+    refused(lambda: create(sfn, loggingConfiguration={"level": "ALL", "destinations": destination}),
+            "InvalidLoggingConfiguration", one_destination)
+    logs.delete_log_group(logGroupName=groups[1])
+    refused(lambda: create(sfn, loggingConfiguration={"level": "ALL", "destinations": destination[1:]}),
+            "InvalidLoggingConfiguration", "Invalid Logging Configuration: Log Destination not found.")
+    _, arn = create(sfn, loggingConfiguration={"level": "ALL", "includeExecutionData": True,
+                                               "destinations": destination[:1]})
+    refused(lambda: sfn.update_state_machine(stateMachineArn=arn, loggingConfiguration={"level": "ALL"}),
+            "InvalidLoggingConfiguration", one_destination)
+    assert sfn.describe_state_machine(stateMachineArn=arn)["loggingConfiguration"] == {
+        "level": "ALL", "includeExecutionData": True, "destinations": destination[:1]}
+    off = {"includeExecutionData": False, "level": "OFF"}
+    for given, described in [({}, off), ({"destinations": []}, {"destinations": [], **off})]:
+        _, arn = create(sfn, loggingConfiguration=given)
+        assert sfn.describe_state_machine(stateMachineArn=arn)["loggingConfiguration"] == described
+
+
 # -- DescribeStateMachine, UpdateStateMachine ------------------------------------------------
 def test_describe_state_machine_answers_aws_fields(sfn):
     # test_sfn_api.py::test_describe_sm_arn_containing_punctuation ("describe_resp")
