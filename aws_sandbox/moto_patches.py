@@ -12,7 +12,8 @@ Correctness fixes (the sandbox would differ from AWS without them):
 - DynamoDB (``dynamodb_atomic``): moto's writes race under concurrent requests (lost updates, a
   condition passing for two writers); every write runs under one lock, as DynamoDB's are atomic.
 - Step Functions (``stepfunctions.executions``, ``.redrive``, ``.tasks``, ``.semantics``): execution
-  names, idempotent starts, Express executions, StartSyncExecution, RedriveExecution; bounded memory
+  names, idempotent starts, Express executions, StartSyncExecution, RedriveExecution; the control
+  plane's answers and errors as AWS records them (``.control_plane``); bounded memory
   (one snapshot of a machine per revision, names by index, history compacted at the end, closed
   executions capped); a Lambda error's Cause verbatim;
   apigateway:invoke errors; StringMatches; context timestamps; component heap keys; moto's
@@ -53,7 +54,7 @@ import threading
 from . import (alarms, dynamodb_atomic, host_guard, lambda_runtime, metrics, moto_speed, patching, sfn_callbacks,
                sfn_jsonata, sfn_logging, sfn_task_results, sfn_test_state)
 from .apigateway import deployments, patch_operations, sfn_invoke, usage, vtl
-from .stepfunctions import executions, limits, redrive, semantics, speed, tasks
+from .stepfunctions import control_plane, executions, limits, redrive, semantics, speed, tasks
 
 # The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
 # every service it can call, Batch and with it all of EC2) and API Gateway's models: about
@@ -129,6 +130,7 @@ def _install_deferred_patches() -> None:
     executions.install()
     executions.install_bounded_memory()
     redrive.install()  # RedriveExecution, which moto lacks
+    control_plane.install()  # state machines, definitions, activities and ARN errors as AWS answers them
     tasks.install_api_gateway_errors()
     tasks.install_lambda_errors(in_process=fast)
     semantics.install_string_matches()
@@ -163,7 +165,7 @@ def _install_deferred_patches() -> None:
 def extra_operations() -> list:
     """Handlers for AWS operations the sandbox answers before moto (tried in order, POST only)."""
     handlers = [lambda_runtime.handle_invoke_request, executions.handle_start_sync, redrive.handle_request,
-                sfn_test_state.handle_request]
+                control_plane.handle_request, sfn_test_state.handle_request]
     if patching.speed_paths_enabled():
         handlers += [speed.handle_operation, moto_speed.handle_dynamodb_request]
     return handlers

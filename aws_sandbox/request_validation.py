@@ -236,8 +236,8 @@ def shown(value: Any, shape) -> str:
         return ""
     if value is None:
         return " null"
-    if isinstance(value, str):
-        return f" '{value if len(value) <= 256 else value[:256] + '...'}'"
+    if isinstance(value, str):  # whole, however long (AWS-recorded: 257- to 3,097-character values)
+        return f" '{value}'"
     if isinstance(value, list):
         return f" '[{', '.join(map(str, value[:10]))}]'"
     return " '{...}'" if isinstance(value, dict) else f" '{value}'"

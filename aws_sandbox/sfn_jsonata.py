@@ -17,6 +17,8 @@ the implementation LocalStack's bridge runs), and does it as AWS does:
   (``Output/result``, ``Assign/x``, ``Arguments/FunctionName``): "returned nothing (undefined)",
   "returned an unsupported result type", "threw an error during evaluation. T1006: ...";
 - each distinct expression is parsed once;
+- a JSONPath state inside a JSONata Map or Parallel is accepted when the machine's top level is
+  JSONPath (moto's parser refused it; AWS refuses JSONPath states only in a JSONata machine);
 - a States error inside a Parallel branch or Map iteration (a QueryEvaluationError, most often)
   fails the state with that error, not with moto's States.Runtime "Custom Error Names MUST NOT
   begin with the prefix 'States.'".
@@ -48,6 +50,29 @@ def install() -> None:
     _patch_field_names()
     _patch_assign_literals()
     _patch_branch_error_names()
+    _patch_query_language_scopes()
+
+
+def _patch_query_language_scopes() -> None:
+    """A state may declare ``QueryLanguage: JSONPath`` inside a JSONata Map or Parallel when the
+    machine's top level is JSONPath, as AWS accepts (the recorded
+    ``test_validate_state_machine_definition_type_standard[VALID_QUERY_LANGUAGE_PASS]``); only a
+    JSONata machine refuses JSONPath states ("for whole state machine"). moto's parser refused a
+    JSONPath scope inside any JSONata one."""
+    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguage, QueryLanguageMode
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    def open_query_language_scope(self, parse_tree) -> None:
+        try:
+            moto_open(self, parse_tree)
+        except ValueError as error:
+            # moto raises this only for a declared JSONPath inside a JSONata scope
+            if not str(error).startswith("Cannot downgrade from JSONata") \
+                    or self._query_language_per_scope[0].query_language_mode == QueryLanguageMode.JSONata:
+                raise
+            self._query_language_per_scope.append(QueryLanguage(query_language_mode=QueryLanguageMode.JSONPath))
+
+    moto_open = replace(Preprocessor, "_open_query_language_scope", open_query_language_scope)
 
 
 # ----------------------------------------------------------------------------------------

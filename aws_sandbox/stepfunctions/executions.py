@@ -36,6 +36,7 @@ from werkzeug.wrappers import Request, Response
 
 from .. import awsapi
 from ..patching import PatchTargetMissing, replace
+from .control_plane import execution_input_error
 
 # Express executions are billed in 64 MB steps and rounded up to the next 100 ms.
 BILLED_MEMORY_MB = 64
@@ -189,10 +190,8 @@ def _new_execution(backend, state_machine, name: str, execution_input: str | Non
     from moto.stepfunctions.parser.backend.execution import Execution, SyncExecution
 
     input_text = "{}" if execution_input is None else execution_input
-    try:
-        json.loads(input_text)
-    except ValueError as error:
-        raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{error}'") from None
+    if (message := execution_input_error(input_text)) is not None:
+        raise InvalidExecutionInput(message)
     # A snapshot of the machine, as moto takes for Standard executions (without its executions).
     snapshot = _machine_snapshot(state_machine, {id(state_machine.executions): [],
                                                  id(state_machine.backend): state_machine.backend})

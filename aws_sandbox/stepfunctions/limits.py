@@ -13,11 +13,11 @@
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..patching import replace
 from ..request_errors import Invalid
+from .control_plane import execution_input_error
 
 MAX_INPUT_BYTES = 256 * 1024
 STARTS = frozenset({"StartExecution", "StartSyncExecution"})
@@ -31,10 +31,8 @@ def check_start_input(operation: str, document: dict[str, Any]) -> None:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_INPUT_BYTES:
         raise Invalid("ValidationException", "1 validation error detected: Value at 'input' failed to satisfy "
                       f"constraint: Member must have length less than or equal to {MAX_INPUT_BYTES}")
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise Invalid("InvalidExecutionInput", f"Invalid State Machine Execution Input: '{error}'") from None
+    if (message := execution_input_error(text)) is not None:
+        raise Invalid("InvalidExecutionInput", message)
 
 
 def install_terminal_errors() -> None:

@@ -29,7 +29,7 @@ from werkzeug.wrappers import Request, Response
 
 from .. import awsapi
 from ..patching import replace
-from . import redrive
+from . import control_plane, redrive
 from .executions import ExecutionStore, _error_response, output_text
 
 
@@ -106,6 +106,7 @@ def _describe_execution_answer(backend, body: dict) -> Response | None:
     if status in ("SUCCEEDED", "ABORTED", "FAILED") and execution.stop_date is not None:
         answer["stopDate"] = _epoch_milliseconds(execution.stop_date)
     answer["input"] = execution.execution_input
+    answer["inputDetails"] = dict(control_plane.INPUT_DETAILS)
     if status == "SUCCEEDED":
         # The output is a JSON value (a string or null too, in JSONata's Output), as moto has it,
         # kept as its JSON text.
