@@ -812,27 +812,19 @@ def _use_the_context(env, context: dict, mock) -> None:
 
 def _runtime_error(env, cause: str):
     """A States.Runtime failure of the state, with ``cause``."""
-    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
-    error_name = StatesErrorName(typ=StatesErrorNameType.StatesRuntime)
-    return FailureEventException(failure_event=FailureEvent(
-        env=env, error_name=error_name, event_type=HistoryEventType.TaskFailed,
-        event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-            error=error_name.error_name, cause=cause))))
+    return _state_failure(env, "StatesRuntime", "TaskFailed", "taskFailedEventDetails", "TaskFailedEventDetails", cause)
 
 
 def _threshold_exceeded(env):
     """The error a Map fails with when more iterations failed than it tolerates."""
-    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    return _state_failure(env, "StatesExceedToleratedFailureThreshold", "MapRunFailed", "mapRunFailedEventDetails",
+                          "MapRunFailedEventDetails", "The specified tolerated failure threshold was exceeded")
+
+
+def _state_failure(env, error_type: str, event_type: str, details_field: str, details_class: str, cause: str):
+    """moto's exception for the state failing with the States error ``error_type``, recorded as a
+    ``event_type`` event whose ``details_field`` (of moto's ``details_class``) has ``cause``."""
+    from moto.stepfunctions.parser import api
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -843,8 +835,8 @@ def _threshold_exceeded(env):
     )
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
-    error_name = StatesErrorName(typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold)
+    error_name = StatesErrorName(typ=getattr(StatesErrorNameType, error_type))
+    details = getattr(api, details_class)(error=error_name.error_name, cause=cause)
     return FailureEventException(failure_event=FailureEvent(
-        env=env, error_name=error_name, event_type=HistoryEventType.MapRunFailed,
-        event_details=EventDetails(mapRunFailedEventDetails=MapRunFailedEventDetails(
-            error=error_name.error_name, cause="The specified tolerated failure threshold was exceeded"))))
+        env=env, error_name=error_name, event_type=getattr(api.HistoryEventType, event_type),
+        event_details=EventDetails(**{details_field: details})))
