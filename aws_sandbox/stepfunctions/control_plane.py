@@ -24,7 +24,9 @@ The evidence is LocalStack's AWS-recorded ``tests/aws/services/stepfunctions/v2/
 - DescribeStateMachineForExecution answers the definition and role the execution ran with (moto:
   the machine's current ones), with ``updateDate`` and without the fields it does not have.
 - ListStateMachines lists by name (moto: by creation).
-- DescribeExecution has ``inputDetails`` (the speed path answers it from ``INPUT_DETAILS`` too).
+- DescribeExecution has ``inputDetails`` (the speed path answers it from ``INPUT_DETAILS`` too), and
+  its ``output`` is compact JSON text, as AWS writes it (moto: ``json.dumps``, with spaces; a JSONata
+  string output unquoted).
 - An ARN that does not start with ``arn:`` is ``Invalid Arn: 'Invalid ARN prefix: <arn>'``.
 - StopExecution passes its ``error`` and ``cause`` to the ``ExecutionAborted`` event, which has
   no empty ``error``/``cause`` when none were given (moto ignored both and wrote ``""``).
@@ -299,8 +301,13 @@ def install_state_machines() -> None:
         return ActionResult(answer)
 
     def describe_execution(self):
+        from .executions import output_text
+
         result = moto_describe_execution(self)
         result.result["inputDetails"] = dict(INPUT_DETAILS)
+        if result.result.get("status") == "SUCCEEDED":  # the JSON text the execution keeps, as the speed path
+            execution = self.stepfunction_backend.describe_execution(result.result["executionArn"])
+            result.result["output"] = output_text(execution) or "null"
         return result
 
     def stop_execution(self):

@@ -457,14 +457,14 @@ def _json_text_attribute(name: str) -> property:
         text = self.__dict__.get(key)
         return None if text is None else json.loads(text)
 
-    def set_(self, value: Any) -> None:
-        self.__dict__[key] = None if value is None else to_json_str(value)  # moto's own encoder
+    def set_(self, value: Any) -> None:  # moto's own encoder; compact, as AWS writes state data
+        self.__dict__[key] = None if value is None else to_json_str(value, separators=(",", ":"))
 
     return property(get, set_, doc=f"moto's {name}, kept as JSON text")
 
 
 def output_text(execution) -> str | None:
-    """The execution's output as JSON text (what ``json.dumps(execution.output)`` gives), None if none."""
+    """The execution's output as compact JSON text (DescribeExecution's ``output``), None if none."""
     return execution.__dict__.get("_lab_output_json")
 
 

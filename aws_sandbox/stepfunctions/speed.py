@@ -108,8 +108,7 @@ def _describe_execution_answer(backend, body: dict) -> Response | None:
     answer["input"] = execution.execution_input
     answer["inputDetails"] = dict(control_plane.INPUT_DETAILS)
     if status == "SUCCEEDED":
-        # The output is a JSON value (a string or null too, in JSONata's Output), as moto has it,
-        # kept as its JSON text.
+        # The output is a JSON value (a string or null too, in JSONata's Output), kept as JSON text.
         answer["output"] = output_text(execution) or "null"
         if execution.output_details is not None:
             answer["outputDetails"] = execution.output_details

@@ -243,6 +243,23 @@ def test_describe_execution_answers_input_details(sfn_both):
     assert answer["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven"
 
 
+@pytest.mark.parametrize("definition, output", [
+    ({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"a": 1, "b": [1, "x y"]}, "End": True}}},
+     '{"a":1,"b":[1,"x y"]}'),
+    ({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "hello", "End": True}}},
+     '"hello"'),
+])
+def test_describe_execution_output_is_compact_json_as_in_the_history(sfn_both, definition, output):
+    # AWS writes state data compactly (recorded histories: "output": "[{\"result\":{\"stateInput\":1,...");
+    # the same text as the ExecutionSucceeded event's, a JSONata string output quoted as JSON
+    arn = sfn_both.create_state_machine(name=f"out-{uuid.uuid4().hex[:8]}", definition=json.dumps(definition),
+                                        roleArn=ROLE)["stateMachineArn"]
+    execution = sfn_both.start_execution(stateMachineArn=arn)["executionArn"]
+    answer = wait_for_execution(sfn_both, execution)
+    last = sfn_both.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=1)["events"][0]
+    assert answer["output"] == output == last["executionSucceededEventDetails"]["output"]
+
+
 @pytest.mark.parametrize("text,reason", [
     ("not some json", "Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', "
                       "'true' or 'false')"),
