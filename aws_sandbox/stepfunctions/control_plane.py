@@ -301,13 +301,11 @@ def install_state_machines() -> None:
         return ActionResult(answer)
 
     def describe_execution(self):
-        from .executions import output_text
-
         result = moto_describe_execution(self)
         result.result["inputDetails"] = dict(INPUT_DETAILS)
         if result.result.get("status") == "SUCCEEDED":  # the JSON text the execution keeps, as the speed path
             execution = self.stepfunction_backend.describe_execution(result.result["executionArn"])
-            result.result["output"] = output_text(execution) or "null"
+            result.result["output"] = execution.output_json or "null"
         return result
 
     def stop_execution(self):

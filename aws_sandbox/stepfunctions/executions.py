@@ -416,6 +416,9 @@ def install_bounded_memory() -> None:
         if name not in Execution.__annotations__ or name in Execution.__dict__:
             raise PatchTargetMissing(f"moto's Execution no longer has a plain {name} attribute")
         setattr(Execution, name, _json_text_attribute(name))
+    # new, read by DescribeExecution (control_plane.py, speed.py): the output as it is kept
+    Execution.output_json = property(lambda self: self.__dict__.get("_lab_output_json"),
+                                     doc="the output as compact JSON text, None if none")
 
     def handle_name_input_idempotency(self, name, execution_input):
         # moto's check, by index: the execution of that name, if any, answers or refuses.
@@ -448,7 +451,7 @@ def install_bounded_memory() -> None:
 def _json_text_attribute(name: str) -> property:
     """An execution's ``input_data`` or ``output`` kept as JSON text and parsed when read. The
     text takes a fifth of the memory of the parsed value, which a closed execution kept until it
-    was dropped; DescribeExecution answers the text as it is (``output_text``)."""
+    was dropped; DescribeExecution answers the text as it is (``output_json``)."""
     from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
     key = f"_lab_{name}_json"
@@ -461,11 +464,6 @@ def _json_text_attribute(name: str) -> property:
         self.__dict__[key] = None if value is None else to_json_str(value, separators=(",", ":"))
 
     return property(get, set_, doc=f"moto's {name}, kept as JSON text")
-
-
-def output_text(execution) -> str | None:
-    """The execution's output as compact JSON text (DescribeExecution's ``output``), None if none."""
-    return execution.__dict__.get("_lab_output_json")
 
 
 def _machine_snapshot(state_machine, memo: dict):

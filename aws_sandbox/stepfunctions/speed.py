@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from .. import awsapi
 from ..patching import replace
 from . import control_plane, redrive
-from .executions import ExecutionStore, _error_response, output_text
+from .executions import ExecutionStore, _error_response
 
 
 def install_execution_index() -> None:
@@ -109,7 +109,7 @@ def _describe_execution_answer(backend, body: dict) -> Response | None:
     answer["inputDetails"] = dict(control_plane.INPUT_DETAILS)
     if status == "SUCCEEDED":
         # The output is a JSON value (a string or null too, in JSONata's Output), kept as JSON text.
-        answer["output"] = output_text(execution) or "null"
+        answer["output"] = execution.output_json or "null"
         if execution.output_details is not None:
             answer["outputDetails"] = execution.output_details
     for key in ("error", "cause"):
