@@ -7,7 +7,7 @@ DynamoDB answers 400 ``ValidationException``. BatchWriteItem's requests are all 
 is written: moto wrote the requests before a bad one and then failed, with PutItem's message. A
 DeleteTable of a table that does not exist names it, as DescribeTable's error does (moto's did not).
 The messages are DynamoDB's (LocalStack's AWS-recorded ``test_batch_write_not_matching_schema``,
-``test_table_crud``).
+``test_table_crud``, ``test_dynamodb_pay_per_request``).
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from .request_errors import Invalid
 EMPTY = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 SEVERAL = "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
 KEY_MISMATCH = "The provided key element does not match the schema"
+ON_DEMAND_WITH_CAPACITY = ("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
+                           "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
 TOO_DEEP = "Nesting Levels have exceeded supported limits"
 MAX_DEPTH = 32  # DynamoDB's limit for nested attributes
 # Where each operation carries AttributeValues: (member, how deep the values sit).
@@ -46,6 +48,9 @@ def check(operation: str, document: dict[str, Any], environ: dict[str, Any]) -> 
         errors = [f"Value '{name}' at 'tableName' failed to satisfy constraint: {reason}" for reason in broken]
         raise Invalid("ValidationException", f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} "
                       f"detected: {'; '.join(errors)}")
+    if operation == "CreateTable" and document.get("BillingMode") == "PAY_PER_REQUEST" and document.get(
+            "ProvisionedThroughput"):
+        raise Invalid("ValidationException", ON_DEMAND_WITH_CAPACITY)
     if operation == "DeleteTable" and find_table(document["TableName"], environ) is None:
         name = document["TableName"]
         raise Invalid("ResourceNotFoundException", f"Requested resource not found: Table: {name} not found")

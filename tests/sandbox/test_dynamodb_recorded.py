@@ -63,3 +63,58 @@ def test_deleting_a_table_that_does_not_exist_names_it(aws):
     assert error_of(lambda: aws("dynamodb").delete_table(TableName="non-existent")) == {
         "status": 400, "Code": "ResourceNotFoundException",
         "Message": "Requested resource not found: Table: non-existent not found"}
+
+
+def test_an_on_demand_table_takes_no_capacity(aws):
+    # test_dynamodb_pay_per_request
+    ddb = aws("dynamodb")
+    assert error_of(lambda: ddb.create_table(
+        TableName="on-demand-with-capacity", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})) == {
+        "status": 400, "Code": "ValidationException",
+        "Message": "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits "
+                   "can be specified when BillingMode is PAY_PER_REQUEST"}
+    assert "on-demand-with-capacity" not in ddb.list_tables()["TableNames"]
+
+
+def test_a_table_is_described_as_aws_describes_it(aws):
+    # test_table_crud: the fields of "create-table", "describe-table" and "delete-table"
+    ddb, name = aws("dynamodb"), f"recorded-{uuid.uuid4().hex[:8]}"
+    created = ddb.create_table(
+        TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})["TableDescription"]
+    common = ["AttributeDefinitions", "CreationDateTime", "DeletionProtectionEnabled", "ItemCount", "KeySchema",
+              "ProvisionedThroughput", "TableArn", "TableId", "TableName", "TableSizeBytes", "TableStatus"]
+    assert sorted(created) == common
+    assert created["TableStatus"] == "CREATING"
+    assert uuid.UUID(created["TableId"])
+    ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    described = ddb.describe_table(TableName=name)["Table"]
+    assert sorted(described) == sorted([*common, "WarmThroughput"])
+    assert (described["TableStatus"], described["TableId"]) == ("ACTIVE", created["TableId"])
+    assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 5, "Status": "ACTIVE", "WriteUnitsPerSecond": 5}
+    deleted = ddb.delete_table(TableName=name)["TableDescription"]
+    assert sorted(deleted) == ["DeletionProtectionEnabled", "ItemCount", "ProvisionedThroughput", "TableArn",
+                               "TableId", "TableName", "TableSizeBytes", "TableStatus"]
+    assert (deleted["TableStatus"], deleted["TableId"]) == ("DELETING", created["TableId"])
+
+
+def test_an_on_demand_table_with_an_index_is_described_as_aws_describes_it(aws):
+    # test_gsi_with_billing_mode[PAY_PER_REQUEST]: "create-table-with-gsi", "describe-table"
+    ddb, name = aws("dynamodb"), f"recorded-{uuid.uuid4().hex[:8]}"
+    created = ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "TID", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "TID", "AttributeType": "S"},
+                              {"AttributeName": "TRID", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "TransactionRecordID", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "TRID", "KeyType": "HASH"}]}])["TableDescription"]
+    assert "LocalSecondaryIndexes" not in created and "WarmThroughput" not in created
+    assert created["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
+    assert "WarmThroughput" not in created["GlobalSecondaryIndexes"][0]
+    described = ddb.describe_table(TableName=name)["Table"]
+    assert "LocalSecondaryIndexes" not in described
+    assert described["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 12000, "Status": "ACTIVE", "WriteUnitsPerSecond": 4000}
