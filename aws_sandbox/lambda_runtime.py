@@ -55,6 +55,9 @@ WORKER_JS = Path(__file__).with_name("lambda_worker.js")
 PHASE_END = b"\0LAB-LAMBDA-PHASE-END\0\n"  # written by the workers after each phase's logs
 LOG_TAIL_BYTES = 4096
 MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
+# A synchronous result may be 100 bytes longer than a request: AWS's error names 6291556 bytes
+# (LocalStack's AWS-recorded test_lambda_too_large_response).
+MAX_SYNC_RESPONSE_BYTES = MAX_SYNC_PAYLOAD_BYTES + 100
 DEFAULT_ACCOUNT_ID = "123456789012"
 # From the host environment, only what a process needs to run at all reaches a handler.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
@@ -748,11 +751,11 @@ def invoke_resolved(fn, payload: bytes, invocation_type: str, qualifier: str | N
     if log_type == "Tail":
         tail = ("\n".join(outcome.log_lines) + "\n").encode()[-LOG_TAIL_BYTES:]
         headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
-    if len(outcome.payload) > MAX_SYNC_PAYLOAD_BYTES:
+    if len(outcome.payload) > MAX_SYNC_RESPONSE_BYTES:
         headers["X-Amz-Function-Error"] = "Unhandled"
         outcome.payload = json.dumps({
             "errorMessage": f"Response payload size exceeded maximum allowed payload size "
-                            f"({MAX_SYNC_PAYLOAD_BYTES} bytes).",
+                            f"({MAX_SYNC_RESPONSE_BYTES} bytes).",
             "errorType": "Function.ResponseSizeTooLarge"}).encode()
     return 200, headers, outcome.payload
 
