@@ -664,8 +664,11 @@ def init_failure(worker: Worker, init: Exchange, request_id: str, timeout: float
 
 
 def exit_error(worker: Worker, request_id: str) -> dict:
-    return {"errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
-                            f"{worker.exit_description()}", "errorType": "Runtime.ExitError"}
+    """A worker that ended mid-call; exiting with status 0 gives no reason (AWS's recorded words,
+    LocalStack's test_lambda_handler_exit / test_lambda_runtime_exit)."""
+    ending = worker.exit_description()
+    reason = "without providing a reason" if ending == "exit status 0" else f"with error: {ending}"
+    return {"errorMessage": f"RequestId: {request_id} Error: Runtime exited {reason}", "errorType": "Runtime.ExitError"}
 
 
 def split_log(raw: bytes) -> list[str]:

@@ -269,6 +269,31 @@ def test_a_crashed_worker_gives_a_runtime_exit_error_and_the_next_call_starts_co
     assert invoke(aws, name)[1] not in (first_pid, second_pid)
 
 
+EXITING = {"app.py": """
+    import sys
+    def handler(event, context):
+        sys.exit(event["exit"])
+"""}
+
+
+def test_sys_exit_in_a_handler_or_its_module_is_a_runtime_exit_error(aws):
+    # LocalStack's AWS-recorded test_lambda_handler_exit and test_lambda_runtime_exit (test_lambda.snapshot.json):
+    # sys.exit(0) in the handler or at import gives no reason (the worker used to abort at shutdown: SIGABRT)
+    name = deploy(aws, EXITING)
+    for code, reason in ((0, "without providing a reason"), (None, "without providing a reason"),
+                         (2, "with error: exit status 2"), ("bye", "with error: exit status 1")):
+        response, error = invoke(aws, name, {"exit": code})
+        request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+        assert (response["StatusCode"], response["FunctionError"]) == (200, "Unhandled")
+        assert error == {"errorMessage": f"RequestId: {request_id} Error: Runtime exited {reason}",
+                         "errorType": "Runtime.ExitError"}
+    at_import = deploy(aws, {"app.py": "import sys\nsys.exit(0)\n"})
+    response, error = invoke(aws, at_import)
+    request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert error == {"errorMessage": f"RequestId: {request_id} Error: Runtime exited without providing a reason",
+                     "errorType": "Runtime.ExitError"}
+
+
 LOGGING = {"app.py": """
     import logging
     print("loading module")
