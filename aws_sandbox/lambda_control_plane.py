@@ -8,6 +8,7 @@
 - PutFunctionConcurrency on a version or alias: 400; on a missing function the error names
   ``$LATEST``, as AWS's does.
 - CreateAlias of an existing alias: ``ResourceConflictException`` (moto: ``ConflictException``).
+- PublishVersion with a ``CodeSha256`` that is not ``$LATEST``'s: 400 (moto published anyway).
 - CreateFunction and UpdateFunctionCode with a ZipFile that is not a zip archive: 400 (moto
   accepted it and every Invoke then failed); environment variables over 4 KB as JSON: 400.
 - moto's routes did not admit ``$`` in a function name (``name:$LATEST``): an HTML 404.
@@ -29,6 +30,8 @@ MISMATCH = "The derived qualifier from the function name does not match the spec
 LATEST_UNDELETABLE = "$LATEST version cannot be deleted without deleting the function."
 UNQUALIFIED_ONLY = ("This operation is permitted on Lambda functions only. Aliases and versions do not support "
                     "this operation. Please specify either a function name or an unqualified function ARN.")
+OTHER_CODE = ("CodeSHA256 ({given}) is different from current CodeSHA256 in $LATEST ({latest}). "
+              "Please try again with the CodeSHA256 in $LATEST.")
 NOT_A_ZIP = "Could not unzip uploaded file. Please check your file, then try to upload again."
 ENVIRONMENT_LIMIT = 4096  # bytes of the variables as compact JSON
 TOO_LARGE_ENVIRONMENT = ("Lambda was unable to configure your environment variables because the environment "
@@ -119,6 +122,17 @@ def install() -> None:
         except UnknownFunctionException as missing:
             raise UnknownFunctionException(f"{missing.message.removeprefix('Function not found: ')}:$LATEST") from None
 
+    original_publish = LambdaResponse.publish_version
+
+    @functools.wraps(original_publish)
+    def publish_version(self):
+        given = self._get_param("CodeSha256")
+        if given:
+            latest = self.backend.get_function(unquote(self.path.split("/")[-2])).code_sha_256
+            if given != latest:
+                raise InvalidParameterValueException(OTHER_CODE.format(given=given, latest=latest))
+        return original_publish(self)
+
     original_create_alias = LambdaBackend.create_alias
 
     @functools.wraps(original_create_alias)
@@ -155,6 +169,7 @@ def install() -> None:
         return original_update_configuration(self, function_name, qualifier, body)
 
     replace(LambdaResponse, "put_function_concurrency", put_function_concurrency)
+    replace(LambdaResponse, "publish_version", publish_version)
     for name, new in (("get_function", get_function), ("delete_function", delete_function),
                       ("create_alias", create_alias), ("create_function", create_function),
                       ("update_function_code", update_function_code),

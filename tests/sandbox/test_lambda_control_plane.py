@@ -84,6 +84,18 @@ def test_reserved_concurrency_is_for_the_function_not_a_version(aws):
         "ReservedConcurrentExecutions"] == 0
 
 
+def test_a_version_is_published_only_from_the_code_named(aws):
+    # test_publish_with_wrong_sha256
+    lam, name = aws("lambda"), deploy(aws, ECHO)
+    latest = lam.get_function(FunctionName=name)["Configuration"]["CodeSha256"]
+    assert error_of(lambda: lam.publish_version(FunctionName=name, CodeSha256="somenonexistentsha256")) == invalid(
+        f"CodeSHA256 (somenonexistentsha256) is different from current CodeSHA256 in $LATEST ({latest}). "
+        "Please try again with the CodeSHA256 in $LATEST.")
+    assert lam.list_versions_by_function(FunctionName=name)["Versions"][-1]["Version"] == "$LATEST"
+    published = lam.publish_version(FunctionName=name, CodeSha256=latest)
+    assert (published["Version"], published["CodeSha256"]) == ("1", latest)
+
+
 def test_an_alias_that_exists_is_a_resource_conflict(aws):
     # test_notfound_and_invalid_routingconfigs, "routing_config_exc_already_exist"
     lam, name = aws("lambda"), deploy(aws, ECHO)
