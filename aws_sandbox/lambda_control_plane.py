@@ -12,6 +12,12 @@
 - CreateFunction and UpdateFunctionCode with a ZipFile that is not a zip archive: 400 (moto
   accepted it and every Invoke then failed); environment variables over 4 KB as JSON: 400.
 - moto's routes did not admit ``$`` in a function name (``name:$LATEST``): an HTML 404.
+- Configurations name their ``LoggingConfig`` (the text format and ``/aws/lambda/<name>``, where
+  the runtime writes); CreateFunction answers ``State: Pending`` and UpdateFunctionCode and
+  UpdateFunctionConfiguration ``LastUpdateStatus: InProgress``, with AWS's reasons (the
+  recorded ``test_function_lifecycle``): the function is ready at once here (GetFunction and the
+  ``function_active_v2``/``function_updated_v2`` waiters say so), but code that skips the
+  wait sees on the sandbox what it would see on AWS.
 """
 from __future__ import annotations
 
@@ -80,11 +86,28 @@ def check_environment(environment: dict[str, Any] | None) -> None:
         raise InvalidParameterValueException(TOO_LARGE_ENVIRONMENT.format(measured))
 
 
+CREATING = {"State": "Pending", "StateReason": "The function is being created.", "StateReasonCode": "Creating"}
+UPDATING = {"LastUpdateStatus": "InProgress", "LastUpdateStatusReason": "The function is being created.",
+            "LastUpdateStatusReasonCode": "Creating"}
+
+
+def answered_as(handler, fields: dict[str, str]):
+    """moto's response handler, with ``fields`` set in the configuration it answers for ``$LATEST``."""
+    @functools.wraps(handler)
+    def answer(self):
+        status, headers, body = handler(self)
+        configuration = json.loads(body)
+        if status < 300 and configuration.get("Version") == "$LATEST":
+            body = json.dumps({**configuration, **fields})
+        return status, headers, body
+    return answer
+
+
 def install() -> None:
     from moto.awslambda import urls
     from moto.awslambda.exceptions import (InvalidParameterValueException, LambdaClientError,
                                            UnknownFunctionException)
-    from moto.awslambda.models import LambdaBackend
+    from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.awslambda.responses import LambdaResponse
 
     original_get = LambdaBackend.get_function
@@ -170,6 +193,18 @@ def install() -> None:
 
     replace(LambdaResponse, "put_function_concurrency", put_function_concurrency)
     replace(LambdaResponse, "publish_version", publish_version)
+    replace(LambdaResponse, "create_function", answered_as(LambdaResponse.create_function, CREATING))
+    for name in ("update_function_code", "update_function_configuration"):
+        replace(LambdaResponse, name, answered_as(getattr(LambdaResponse, name), UPDATING))
+
+    original_configuration = LambdaFunction.get_configuration
+
+    @functools.wraps(original_configuration)
+    def get_configuration(self, *args, **kwargs):
+        return {**original_configuration(self, *args, **kwargs),
+                "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}"}}
+
+    replace(LambdaFunction, "get_configuration", get_configuration)
     for name, new in (("get_function", get_function), ("delete_function", delete_function),
                       ("create_alias", create_alias), ("create_function", create_function),
                       ("update_function_code", update_function_code),

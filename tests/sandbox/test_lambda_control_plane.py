@@ -3,6 +3,8 @@
 8b9a79f05846), replayed on the sandbox. Account and region are the sandbox's."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -135,3 +137,29 @@ def test_environment_variables_over_4_kb_are_refused(aws):
     assert error_of(lambda: lam.update_function_configuration(
         FunctionName=name, Environment={"Variables": too_large}))["Message"].startswith(message)
     assert lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"] == at_limit
+
+
+def test_create_and_update_answers_say_the_function_is_being_made_ready(aws):
+    # test_function_lifecycle: "create_response", "update_func_conf_response", "update_code_response",
+    # "get_function_response*" (the waiters then find the function ready at once)
+    lam = aws("lambda")
+    name = f"lifecycle-{uuid.uuid4().hex[:8]}"
+    created = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn(aws("iam")),
+                                  Handler="app.handler", Code={"ZipFile": zip_of(ECHO)})
+    assert {key: created.get(key) for key in ("State", "StateReason", "StateReasonCode", "LoggingConfig")} == {
+        "State": "Pending", "StateReason": "The function is being created.", "StateReasonCode": "Creating",
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}}
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    updating = {"LastUpdateStatus": "InProgress", "LastUpdateStatusReason": "The function is being created.",
+                "LastUpdateStatusReasonCode": "Creating"}
+    for update in (lambda: lam.update_function_configuration(FunctionName=name, Timeout=10),
+                   lambda: lam.update_function_code(FunctionName=name, ZipFile=zip_of(ECHO))):
+        answer = update()
+        assert {key: answer.get(key) for key in updating} == updating
+        assert answer["State"] == "Active"
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    configuration = lam.get_function(FunctionName=name)["Configuration"]
+    assert (configuration["State"], configuration["LastUpdateStatus"], configuration["Timeout"]) == (
+        "Active", "Successful", 10)
+    assert configuration["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"}
+    assert lam.invoke(FunctionName=name, Payload=b'{"ready": true}')["Payload"].read() == b'{"ready": true}'
