@@ -54,8 +54,26 @@ def test_a_good_batch_still_writes_and_deletes(aws):
     answer = ddb.batch_write_item(RequestItems={name: [
         {"DeleteRequest": {"Key": {"id": {"S": "Fred"}, "sortKey": {"S": "1"}}}},
         {"PutRequest": {"Item": {"id": {"S": "Bob"}, "sortKey": {"S": "1"}, "extra": {"N": "2"}}}}]})
-    assert answer["UnprocessedItems"] == {}
+    assert {key: value for key, value in answer.items() if key != "ResponseMetadata"} == {"UnprocessedItems": {}}
     assert [item["id"]["S"] for item in ddb.scan(TableName=name)["Items"]] == ["Bob"]
+    asked = ddb.batch_write_item(ReturnConsumedCapacity="TOTAL", RequestItems={name: [
+        {"DeleteRequest": {"Key": {"id": {"S": "Bob"}, "sortKey": {"S": "1"}}}}]})
+    assert [set(consumed) for consumed in asked["ConsumedCapacity"]] == [{"TableName", "CapacityUnits"}]
+    assert "ItemCollectionMetrics" not in asked
+
+
+def test_a_transaction_answers_nothing_it_was_not_asked_for(aws):
+    # test_transaction_write_items: the answer holds only ResponseMetadata
+    ddb, name = aws("dynamodb"), keyed_table(aws)
+    answer = ddb.transact_write_items(TransactItems=[
+        {"ConditionCheck": {"TableName": name, "ConditionExpression": "attribute_not_exists(id)",
+                            "Key": {"id": {"S": "test1"}, "sortKey": {"S": "1"}}}},
+        {"Put": {"TableName": name, "Item": {"id": {"S": "test2"}, "sortKey": {"S": "1"}}}},
+        {"Update": {"TableName": name, "Key": {"id": {"S": "test3"}, "sortKey": {"S": "1"}},
+                    "UpdateExpression": "SET attr1 = :v1", "ExpressionAttributeValues": {":v1": {"S": "value1"}}}},
+        {"Delete": {"TableName": name, "Key": {"id": {"S": "test4"}, "sortKey": {"S": "1"}}}}])
+    assert set(answer) == {"ResponseMetadata"}
+    assert len(ddb.scan(TableName=name)["Items"]) == 2
 
 
 def test_deleting_a_table_that_does_not_exist_names_it(aws):

@@ -1,5 +1,10 @@
-"""DynamoDB table descriptions as AWS answers them (LocalStack's AWS-recorded ``test_table_crud``,
-``test_gsi_with_billing_mode``, ``test_table_warm_throughput`` in ``test_dynamodb.snapshot.json``).
+"""DynamoDB answers shaped as AWS's (LocalStack's AWS-recorded ``test_table_crud``,
+``test_gsi_with_billing_mode``, ``test_table_warm_throughput``, ``test_batch_write_items``,
+``test_transaction_write_items`` in ``test_dynamodb.snapshot.json``).
+
+BatchWriteItem and TransactWriteItems answer ``ConsumedCapacity`` only when the request asks for it
+(``ReturnConsumedCapacity`` TOTAL or INDEXES; TOTAL without the per-table breakdown) and
+``ItemCollectionMetrics`` only for ``ReturnItemCollectionMetrics: SIZE``: moto always sent both.
 
 moto describes a table the same way in every answer. AWS's descriptions differ:
 - every table has a ``TableId`` (a UUID for the table's life); moto gave none;
@@ -20,6 +25,24 @@ from .patching import replace
 
 DELETED_FIELDS = ("BillingModeSummary", "DeletionProtectionEnabled", "ItemCount", "ProvisionedThroughput", "TableArn",
                   "TableId", "TableName", "TableSizeBytes", "TableStatus")
+
+
+def only_what_was_asked(handler):
+    """moto's write handler, its answer without the capacity and metrics the request did not ask for."""
+    @functools.wraps(handler)
+    def answer(self):
+        result = handler(self)
+        body = result.result
+        capacity = self.body.get("ReturnConsumedCapacity", "NONE")
+        if capacity == "NONE":
+            body.pop("ConsumedCapacity", None)
+        elif capacity == "TOTAL":
+            for consumed in body.get("ConsumedCapacity", ()):
+                consumed.pop("Table", None)
+        if self.body.get("ReturnItemCollectionMetrics", "NONE") != "SIZE":
+            body.pop("ItemCollectionMetrics", None)
+        return result
+    return answer
 
 
 def install() -> None:
@@ -64,6 +87,8 @@ def install() -> None:
             del table[field]
         return result
 
+    for name in ("batch_write_item", "transact_write_items"):
+        replace(DynamoHandler, name, only_what_was_asked(getattr(DynamoHandler, name)))
     replace(Table, "describe", describe)
     replace(DynamoHandler, "create_table", create_table)
     replace(DynamoHandler, "delete_table", delete_table)
