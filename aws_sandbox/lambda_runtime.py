@@ -724,7 +724,10 @@ def invoke_resolved(fn, payload: bytes, invocation_type: str, qualifier: str | N
         json.loads(payload)
     except ValueError as error:
         raise LambdaClientError("InvalidRequestContentException",
-                                f"Could not parse request body into json: {error}") from None
+                                # AWS's prefix (the recorded test_lambda_invoke_payload_encoding_error);
+                                # the detail is Python's, not Jackson's
+                                "Could not parse request body into json: Could not parse payload into json: "
+                                f"{error}") from None
     if invocation_type not in ("RequestResponse", "Event", "DryRun"):
         raise LambdaClientError(
             "ValidationException", f"1 validation error detected: Value '{invocation_type}' at "
