@@ -55,6 +55,9 @@ WORKER_JS = Path(__file__).with_name("lambda_worker.js")
 PHASE_END = b"\0LAB-LAMBDA-PHASE-END\0\n"  # written by the workers after each phase's logs
 LOG_TAIL_BYTES = 4096
 MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
+# A synchronous result may be 100 bytes longer than a request: AWS's error names 6291556 bytes
+# (LocalStack's AWS-recorded test_lambda_too_large_response).
+MAX_SYNC_RESPONSE_BYTES = MAX_SYNC_PAYLOAD_BYTES + 100
 DEFAULT_ACCOUNT_ID = "123456789012"
 # From the host environment, only what a process needs to run at all reaches a handler.
 HOST_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
@@ -661,8 +664,11 @@ def init_failure(worker: Worker, init: Exchange, request_id: str, timeout: float
 
 
 def exit_error(worker: Worker, request_id: str) -> dict:
-    return {"errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
-                            f"{worker.exit_description()}", "errorType": "Runtime.ExitError"}
+    """A worker that ended mid-call; exiting with status 0 gives no reason (AWS's recorded words,
+    LocalStack's test_lambda_handler_exit / test_lambda_runtime_exit)."""
+    ending = worker.exit_description()
+    reason = "without providing a reason" if ending == "exit status 0" else f"with error: {ending}"
+    return {"errorMessage": f"RequestId: {request_id} Error: Runtime exited {reason}", "errorType": "Runtime.ExitError"}
 
 
 def split_log(raw: bytes) -> list[str]:
@@ -718,7 +724,10 @@ def invoke_resolved(fn, payload: bytes, invocation_type: str, qualifier: str | N
         json.loads(payload)
     except ValueError as error:
         raise LambdaClientError("InvalidRequestContentException",
-                                f"Could not parse request body into json: {error}") from None
+                                # AWS's prefix (the recorded test_lambda_invoke_payload_encoding_error);
+                                # the detail is Python's, not Jackson's
+                                "Could not parse request body into json: Could not parse payload into json: "
+                                f"{error}") from None
     if invocation_type not in ("RequestResponse", "Event", "DryRun"):
         raise LambdaClientError(
             "ValidationException", f"1 validation error detected: Value '{invocation_type}' at "
@@ -748,11 +757,11 @@ def invoke_resolved(fn, payload: bytes, invocation_type: str, qualifier: str | N
     if log_type == "Tail":
         tail = ("\n".join(outcome.log_lines) + "\n").encode()[-LOG_TAIL_BYTES:]
         headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
-    if len(outcome.payload) > MAX_SYNC_PAYLOAD_BYTES:
+    if len(outcome.payload) > MAX_SYNC_RESPONSE_BYTES:
         headers["X-Amz-Function-Error"] = "Unhandled"
         outcome.payload = json.dumps({
             "errorMessage": f"Response payload size exceeded maximum allowed payload size "
-                            f"({MAX_SYNC_PAYLOAD_BYTES} bytes).",
+                            f"({MAX_SYNC_RESPONSE_BYTES} bytes).",
             "errorType": "Function.ResponseSizeTooLarge"}).encode()
     return 200, headers, outcome.payload
 

@@ -199,5 +199,20 @@ def main() -> None:
     sys.exit(1)
 
 
+def exit_now(code) -> None:
+    """Leave as ``sys.exit(code)`` would, without the interpreter's shutdown: the stdin thread
+    holds stdin's lock, and a shutdown that finds it held aborts the process (SIGABRT), so a
+    handler's ``sys.exit(0)`` looked like a crash."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SystemExit as leaving:  # from the handler or its module, or main's own after an init error
+        exit_now(leaving.code)

@@ -8,9 +8,13 @@ changed and why.
 
 Correctness fixes (the sandbox would differ from AWS without them):
 - Lambda: moto needs Docker to run code; ``LambdaBackend.invoke`` and ``LambdaFunction.invoke``
-  are handed to the sandbox's worker-process runtime (``lambda_runtime.install``).
+  are handed to the sandbox's worker-process runtime (``lambda_runtime.install``); the control
+  plane's errors as AWS records them: qualifiers, DeleteFunction of $LATEST, PutFunctionConcurrency
+  on versions, duplicate aliases, broken zips, oversized environments (``lambda_control_plane``).
 - DynamoDB (``dynamodb_atomic``): moto's writes race under concurrent requests (lost updates, a
   condition passing for two writers); every write runs under one lock, as DynamoDB's are atomic.
+  Answers (``dynamodb_answers``): a TableId, CREATING/DELETING in CreateTable/DeleteTable answers,
+  no empty index lists; batch and transaction writes without capacity nobody asked for.
 - Step Functions (``stepfunctions.executions``, ``.redrive``, ``.tasks``, ``.semantics``): execution
   names, idempotent starts, Express executions, StartSyncExecution, RedriveExecution; the control
   plane's answers and errors as AWS records them (``.control_plane``); bounded memory
@@ -51,8 +55,8 @@ from __future__ import annotations
 import os
 import threading
 
-from . import (alarms, dynamodb_atomic, host_guard, lambda_runtime, metrics, moto_speed, patching, sfn_callbacks,
-               sfn_jsonata, sfn_logging, sfn_task_results, sfn_test_state)
+from . import (alarms, dynamodb_answers, dynamodb_atomic, host_guard, lambda_control_plane, lambda_runtime, metrics,
+               moto_speed, patching, sfn_callbacks, sfn_jsonata, sfn_logging, sfn_task_results, sfn_test_state)
 from .apigateway import deployments, patch_operations, sfn_invoke, usage, vtl
 from .stepfunctions import control_plane, executions, limits, redrive, semantics, speed, tasks
 
@@ -83,7 +87,9 @@ def install(port: int) -> None:
     if _installed_port is not None:
         return
     lambda_runtime.install(port)  # correctness: Lambda runs without Docker
+    lambda_control_plane.install()  # correctness: Lambda's control-plane errors as AWS answers them
     dynamodb_atomic.install()  # correctness: concurrent DynamoDB writes do not race
+    dynamodb_answers.install()  # correctness: table descriptions and write answers as AWS's
     host_guard.install()  # no permissive CORS
     metrics.install()  # correctness: the services' CloudWatch metrics, and alarms evaluated on them
     alarms.install()

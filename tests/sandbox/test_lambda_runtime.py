@@ -269,6 +269,31 @@ def test_a_crashed_worker_gives_a_runtime_exit_error_and_the_next_call_starts_co
     assert invoke(aws, name)[1] not in (first_pid, second_pid)
 
 
+EXITING = {"app.py": """
+    import sys
+    def handler(event, context):
+        sys.exit(event["exit"])
+"""}
+
+
+def test_sys_exit_in_a_handler_or_its_module_is_a_runtime_exit_error(aws):
+    # LocalStack's AWS-recorded test_lambda_handler_exit and test_lambda_runtime_exit (test_lambda.snapshot.json):
+    # sys.exit(0) in the handler or at import gives no reason (the worker used to abort at shutdown: SIGABRT)
+    name = deploy(aws, EXITING)
+    for code, reason in ((0, "without providing a reason"), (None, "without providing a reason"),
+                         (2, "with error: exit status 2"), ("bye", "with error: exit status 1")):
+        response, error = invoke(aws, name, {"exit": code})
+        request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+        assert (response["StatusCode"], response["FunctionError"]) == (200, "Unhandled")
+        assert error == {"errorMessage": f"RequestId: {request_id} Error: Runtime exited {reason}",
+                         "errorType": "Runtime.ExitError"}
+    at_import = deploy(aws, {"app.py": "import sys\nsys.exit(0)\n"})
+    response, error = invoke(aws, at_import)
+    request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert error == {"errorMessage": f"RequestId: {request_id} Error: Runtime exited without providing a reason",
+                     "errorType": "Runtime.ExitError"}
+
+
 LOGGING = {"app.py": """
     import logging
     print("loading module")
@@ -421,6 +446,14 @@ def test_bad_requests_get_lambdas_errors(aws):
     with pytest.raises(ClientError) as caught:
         aws("lambda").invoke(FunctionName=name, Payload=b"{not json")
     assert caught.value.response["Error"]["Code"] == "InvalidRequestContentException"
+    # LocalStack's AWS-recorded test_lambda_invoke_payload_encoding_error: a payload that is not UTF-8
+    # (the AWS CLI v2 sending base64 by default) is a 400 with this prefix; Jackson's detail follows on AWS
+    with pytest.raises(ClientError) as caught:
+        aws("lambda").invoke(FunctionName=name, Payload=b"n\x87r\x9e\xe9\xb5\xd7I\xee\x9bmt")
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert caught.value.response["Error"]["Code"] == "InvalidRequestContentException"
+    assert caught.value.response["Error"]["Message"].startswith(
+        "Could not parse request body into json: Could not parse payload into json: ")
 
 
 def test_step_functions_task_states_run_the_real_handler(aws):
