@@ -3,6 +3,8 @@ AWS-recorded in LocalStack's validated snapshot tests (tests/aws/services/apigat
 commit 8b9a79f05846), named in the test's comment."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -36,3 +38,108 @@ def test_a_deployment_a_stage_serves_cannot_be_deleted(aws, sandbox):
     api.client.delete_stage(restApiId=api.id, stageName="s1")
     api.client.delete_deployment(restApiId=api.id, deploymentId=second)
     assert api.client.get_deployments(restApiId=api.id)["items"] == []
+
+
+def test_an_unknown_api_is_named_in_the_404(aws):
+    # test_apigateway_api.py::TestApiGatewayApiModels::test_model_validation (get-models-wrong-id) and
+    # TestApiGatewayApiRequestValidator::test_invalid_get_request_validators.
+    client = aws("apigateway")
+    assert error_of(lambda: client.get_models(restApiId="abcde0")) == (
+        404, "NotFoundException", "Invalid API identifier specified 123456789012:abcde0")
+    assert error_of(lambda: client.get_request_validators(restApiId="api_id")) == (
+        404, "NotFoundException", "Invalid API identifier specified 123456789012:api_id")
+
+
+def test_request_validator_lifecycle_and_bad_updates(aws, sandbox):
+    # test_apigateway_api.py::TestApiGatewayApiRequestValidator: test_request_validator_lifecycle,
+    # test_invalid_get_request_validator, test_invalid_delete_request_validator,
+    # test_create_request_validator_invalid_api_id, test_invalid_update_request_validator_operations.
+    api = RestApi(aws, sandbox)
+    client = api.client
+    created = client.create_request_validator(restApiId=api.id, name="v")
+    assert (created["validateRequestBody"], created["validateRequestParameters"]) == (False, False)
+    validator = created["id"]
+
+    def update(*operations):
+        return client.update_request_validator(restApiId=api.id, requestValidatorId=validator,
+                                               patchOperations=list(operations))
+
+    assert update({"op": "replace", "path": "/validateRequestBody", "value": "true"})["validateRequestBody"] is True
+    assert update({"op": "replace", "path": "/validateRequestBody"})["validateRequestBody"] is False  # no value
+    assert error_of(lambda: update({"op": "add", "path": "/validateRequestBody", "value": "true"})) == (
+        400, "BadRequestException",
+        "Invalid patch path  '/validateRequestBody' specified for op 'add'. Please choose supported operations")
+    assert error_of(lambda: update({"op": "remove", "path": "/validateRequestBody", "value": "true"}))[2] == (
+        "Invalid patch path  '/validateRequestBody' specified for op 'remove'. Please choose supported operations")
+    assert error_of(lambda: update({"op": "replace", "path": "/invalidPath", "value": "true"}))[2] == (
+        "Invalid patch path  '/invalidPath' specified for op 'replace'. "
+        "Must be one of: [/name, /validateRequestParameters, /validateRequestBody]")
+    assert error_of(lambda: update({"op": "replace", "path": "/validateRequestParameters", "value": "true"},
+                                   {"op": "replace", "path": "/name"})) == (
+        400, "BadRequestException", "Request Validator name cannot be blank")
+    assert client.get_request_validator(restApiId=api.id, requestValidatorId=validator)[
+        "validateRequestParameters"] is False  # a refused patch changes nothing
+    not_there = (404, "NotFoundException", "Invalid Request Validator identifier specified")
+    assert error_of(lambda: client.get_request_validator(restApiId="api_id", requestValidatorId=validator)) == not_there
+    assert error_of(lambda: client.get_request_validator(restApiId=api.id, requestValidatorId="nope")) == not_there
+    assert error_of(lambda: client.delete_request_validator(restApiId=api.id, requestValidatorId="nope")) == not_there
+    assert error_of(lambda: client.create_request_validator(restApiId="api_id", name="v")) == (
+        400, "BadRequestException", "Invalid REST API identifier specified")
+    client.delete_request_validator(restApiId=api.id, requestValidatorId=validator)
+    assert error_of(lambda: client.get_request_validator(restApiId=api.id, requestValidatorId=validator)) == not_there
+    assert client.get_request_validators(restApiId=api.id)["items"] == []
+
+
+def test_put_method_refuses_what_the_api_does_not_have(aws, sandbox):
+    # test_apigateway_api.py::TestApiGatewayApiMethod::test_put_method_validation: a mistyped validator
+    # or model id is refused, not stored (a method pointing at no validator would validate nothing).
+    api = RestApi(aws, sandbox)
+    root = api.resources["/"]
+
+    def put(**args):
+        return api.client.put_method(restApiId=api.id, resourceId=root, **({"httpMethod": "ANY",
+                                     "authorizationType": "NONE"} | args))
+
+    assert error_of(lambda: api.client.put_method(restApiId="fake-api", resourceId=root, httpMethod="WRONG",
+                                                  authorizationType="NONE")) == (
+        404, "NotFoundException", "Invalid Resource identifier specified")
+    assert error_of(lambda: put(httpMethod="WRONG")) == (
+        400, "BadRequestException",
+        "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY")
+    assert error_of(lambda: put(authorizationType="CUSTOM")) == (
+        400, "BadRequestException", "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or "
+                                    "COGNITO_USER_POOLS requires a valid authorizer.")
+    assert error_of(lambda: put(requestValidatorId="fake-validator")) == (
+        400, "BadRequestException", "Invalid Request Validator identifier specified")
+    assert error_of(lambda: put(requestModels={"application/json": "petModel"})) == (
+        400, "BadRequestException", "Invalid model identifier specified: petModel")
+    assert api.client.get_resource(restApiId=api.id, resourceId=root).get("resourceMethods") is None
+    put(requestModels={"application/json": "Empty"})  # a model every REST API has
+
+
+def test_models_every_api_has_and_create_model_checks(aws, sandbox):
+    # test_apigateway_common.py::TestApiGatewayCommon::test_api_gateway_request_validator_with_ref_models
+    # (get-models-with-ref: Empty and Error) and test_apigateway_api.py::TestApiGatewayApiModels::test_model_validation.
+    api = RestApi(aws, sandbox)
+    client = api.client
+    defaults = {model["name"]: model for model in client.get_models(restApiId=api.id)["items"]}
+    assert set(defaults) == {"Empty", "Error"}
+    assert defaults["Error"]["description"] == "This is a default error schema model"
+    assert json.loads(defaults["Error"]["schema"])["properties"] == {"message": {"type": "string"}}
+    schema = json.dumps({"title": "MySchema", "type": "object"})
+
+    def create(**args):
+        return client.create_model(restApiId=api.id, **({"name": "MySchema", "contentType": "application/json",
+                                                          "description": "", "schema": schema} | args))
+
+    create()
+    assert error_of(create) == (409, "ConflictException", "Model name already exists for this REST API")
+    assert error_of(lambda: create(name="")) == (400, "BadRequestException", "Model name must be non-empty")
+    no_schema = (400, "BadRequestException", "Model schema must have at least 1 property or array items defined")
+    assert error_of(lambda: create(name="MyEmptySchema", schema="")) == no_schema
+    assert error_of(lambda: client.create_model(restApiId=api.id, name="MyEmptySchemaXml",
+                                                contentType="application/xml", description="")) == no_schema
+    assert error_of(lambda: client.get_model(restApiId="abcde0", modelName="MySchema")) == (
+        404, "NotFoundException", "Invalid model name specified: MySchema")
+    assert error_of(lambda: client.delete_model(restApiId="abcde0", modelName="MySchema")) == (
+        404, "NotFoundException", "Invalid model name specified: MySchema")
