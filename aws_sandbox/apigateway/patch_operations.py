@@ -78,14 +78,29 @@ def _compact(answer: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in answer.items() if v not in (None, {}, [])}
 
 
+def _check_api_stage(plan: Any, operation: dict[str, Any]) -> None:
+    """An ``/apiStages`` value is ``{apiId}:{stage}``; one removed must be in the plan (AWS-recorded
+    ``test_usage_plan_crud``: 400 for no value or no ``:``, 404 naming the pair otherwise)."""
+    value = operation.get("value")
+    if not isinstance(value, str) or ":" not in value:
+        raise bad_request("Invalid API Stage specified")
+    api_id, _, stage = value.partition(":")
+    if operation.get("op") == "remove" and {"apiId": api_id, "stage": stage} not in plan.api_stages:
+        raise not_found(f"Invalid API Stage {{api: {api_id}, stage: {stage}}} specified for usageplan {plan.id}")
+
+
 def usage_plan_patches(moto_apply: Any) -> Any:
     """moto's ``UsagePlan.apply_patch_operations``, with the numbers typed as AWS types them:
     ``/throttle/rateLimit`` a double ("2.5" is valid; moto's ``int()`` failed with a 500), and
-    ``/quota/limit`` and ``/quota/offset`` integers (moto kept the text)."""
+    ``/quota/limit`` and ``/quota/offset`` integers (moto kept the text); a quota has an ``offset``
+    (0 unless given, as AWS answers); ``/apiStages`` values checked (moto failed with a 500)."""
     numbers = {"/throttle/rateLimit": ("throttle", "rateLimit", float),
                "/quota/limit": ("quota", "limit", int), "/quota/offset": ("quota", "offset", int)}
 
     def apply_patch_operations(self: Any, patch_operations: list[dict[str, Any]]) -> None:
+        for operation in patch_operations:
+            if operation.get("path") == "/apiStages" and operation.get("op") in ("add", "remove"):
+                _check_api_stage(self, operation)
         rest = []
         for operation in patch_operations:
             target = numbers.get(operation.get("path"))
@@ -98,6 +113,8 @@ def usage_plan_patches(moto_apply: Any) -> Any:
             else:
                 rest.append(operation)
         moto_apply(self, rest)
+        if self.quota:
+            self.quota.setdefault("offset", 0)
 
     return apply_patch_operations
 
