@@ -14,7 +14,9 @@ Each rule is AWS-recorded in LocalStack's validated ``test_apigateway_api.py`` a
 - request validators: created with both flags ``false`` when not given (moto: null); an unknown one is
   a 404 (moto: 400, or 500 on delete); UpdateRequestValidator takes ``replace`` of ``/name``,
   ``/validateRequestBody``, ``/validateRequestParameters`` only (a flag without a value is ``false``,
-  a blank name refused), whole or not at all (moto answered 500 or ignored what it did not know).
+  a blank name refused), whole or not at all (moto answered 500 or ignored what it did not know);
+- gateway responses: GetGatewayResponse(s) answer AWS's defaults for the types not customised
+  (``defaultResponse: true``; moto: 404, or none listed); deleting one not customised is a 404.
 """
 from __future__ import annotations
 
@@ -36,6 +38,20 @@ DEFAULT_MODELS = {
                "properties": {"message": {"type": "string"}}}),
 }
 NO_VALIDATOR = "Invalid Request Validator identifier specified"
+
+
+def default_gateway_response(response_type: str) -> Any:
+    """The gateway response AWS answers for a type the API has not customised (recorded
+    ``test_gateway_response_crud``): its status (none for DEFAULT_4XX/5XX), the default template."""
+    from moto.apigateway.models import GatewayResponse
+
+    from .gatewayresponses import DEFAULT_TEMPLATE, TYPES
+
+    status = None if response_type.startswith("DEFAULT_") else TYPES[response_type][0]
+    response = GatewayResponse(response_type=response_type, status_code=status, response_parameters={},
+                               response_templates={"application/json": DEFAULT_TEMPLATE})
+    response.default_response = True
+    return response
 
 
 def _arguments(original: Any, self: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -76,7 +92,7 @@ def install() -> None:
     if _installed:
         return
     from moto.apigateway.exceptions import ConflictException
-    from moto.apigateway.models import APIGatewayBackend
+    from moto.apigateway.models import APIGatewayBackend, RestAPI
 
     from ..patching import replace
 
@@ -151,9 +167,23 @@ def install() -> None:
             setattr(validator, attribute, value)
         return validator
 
+    def get_gateway_response(self: Any, response_type: str) -> Any:
+        return self.gateway_responses.get(response_type) or default_gateway_response(response_type)
+
+    def get_gateway_responses(self: Any) -> list[Any]:
+        from .gatewayresponses import TYPES
+
+        return [self.get_gateway_response(response_type) for response_type in sorted(TYPES)]
+
+    def delete_gateway_response(self: Any, response_type: str) -> None:
+        if self.gateway_responses.pop(response_type, None) is None:
+            raise not_found("Gateway response type not defined on api")
+
     original: dict[str, Any] = {}
     for function in (get_rest_api, create_rest_api, put_method, create_model, get_model, delete_model,
                      create_request_validator, get_request_validator, delete_request_validator,
                      update_request_validator):
         original[function.__name__] = replace(APIGatewayBackend, function.__name__, function)
+    for function in (get_gateway_response, get_gateway_responses, delete_gateway_response):
+        replace(RestAPI, function.__name__, function)
     _installed = True

@@ -143,3 +143,82 @@ def test_models_every_api_has_and_create_model_checks(aws, sandbox):
         404, "NotFoundException", "Invalid model name specified: MySchema")
     assert error_of(lambda: client.delete_model(restApiId="abcde0", modelName="MySchema")) == (
         404, "NotFoundException", "Invalid model name specified: MySchema")
+
+
+DEFAULT_TEMPLATE = {"application/json": '{"message":$context.error.messageString}'}
+
+
+def test_gateway_responses_answer_their_defaults_until_customised(aws, sandbox):
+    # test_apigateway_api.py::TestApiGatewayGatewayResponse::test_gateway_response_crud and
+    # test_gateway_response_validation (delete-gateway-response-not-set).
+    api = RestApi(aws, sandbox)
+    client = api.client
+    default = client.get_gateway_response(restApiId=api.id, responseType="MISSING_AUTHENTICATION_TOKEN")
+    assert {k: v for k, v in default.items() if k != "ResponseMetadata"} == {
+        "defaultResponse": True, "responseParameters": {}, "responseTemplates": DEFAULT_TEMPLATE,
+        "responseType": "MISSING_AUTHENTICATION_TOKEN", "statusCode": "403"}
+    client.put_gateway_response(restApiId=api.id, responseType="MISSING_AUTHENTICATION_TOKEN", statusCode="404",
+                                responseTemplates={"application/json": '{"m": 1}'})
+    listed = {item["responseType"]: item for item in client.get_gateway_responses(restApiId=api.id)["items"]}
+    assert len(listed) == 21
+    assert listed["DEFAULT_4XX"] == {"defaultResponse": True, "responseParameters": {},
+                                     "responseTemplates": DEFAULT_TEMPLATE, "responseType": "DEFAULT_4XX"}
+    assert listed["THROTTLED"]["statusCode"] == "429" and listed["THROTTLED"]["defaultResponse"] is True
+    assert listed["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
+    assert listed["MISSING_AUTHENTICATION_TOKEN"]["defaultResponse"] is False
+    client.delete_gateway_response(restApiId=api.id, responseType="MISSING_AUTHENTICATION_TOKEN")
+    assert client.get_gateway_response(restApiId=api.id, responseType="MISSING_AUTHENTICATION_TOKEN")[
+        "defaultResponse"] is True
+    assert error_of(lambda: client.delete_gateway_response(restApiId=api.id, responseType="DEFAULT_4XX")) == (
+        404, "NotFoundException", "Gateway response type not defined on api")
+
+
+def test_update_gateway_response(aws, sandbox):
+    # test_apigateway_api.py::TestApiGatewayGatewayResponse::test_update_gateway_response (moto had no
+    # UpdateGatewayResponse); the data plane then answers with the updated response.
+    api = RestApi(aws, sandbox)
+    client = api.client
+
+    def update(response_type="DEFAULT_4XX", *operations):
+        return client.update_gateway_response(restApiId=api.id, responseType=response_type,
+                                              patchOperations=list(operations))
+
+    first = update("DEFAULT_4XX", {"op": "replace", "path": "/statusCode", "value": "444"})
+    assert {k: v for k, v in first.items() if k != "ResponseMetadata"} == {
+        "defaultResponse": False, "responseParameters": {}, "responseTemplates": DEFAULT_TEMPLATE,
+        "responseType": "DEFAULT_4XX", "statusCode": "444"}
+    client.put_gateway_response(restApiId=api.id, responseType="DEFAULT_4XX", statusCode="404",
+                                responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'a.b.c'"},
+                                responseTemplates={"application/json": '{"message":$context.error.messageString}'})
+    xml = "<gatewayResponse><message>$context.error.messageString</message></gatewayResponse>"
+    updated = update("DEFAULT_4XX", {"op": "replace", "path": "/statusCode", "value": "444"},
+                     {"op": "replace", "path": "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin",
+                      "value": "'example.com'"},
+                     {"op": "add", "path": "/responseTemplates/application~1xml", "value": xml})
+    assert updated["statusCode"] == "444"
+    assert updated["responseParameters"] == {"gatewayresponse.header.Access-Control-Allow-Origin": "'example.com'"}
+    assert updated["responseTemplates"] == DEFAULT_TEMPLATE | {"application/xml": xml}
+    assert client.get_gateway_response(restApiId=api.id, responseType="DEFAULT_4XX")["statusCode"] == "444"
+    bad = (400, "BadRequestException")
+    assert error_of(lambda: update("DEFAULT_4XX", {"op": "add", "path": "/statusCode", "value": "444"})) == (
+        *bad, "Invalid patch path /statusCode")
+    assert error_of(lambda: update("DEFAULT_4XX", {"op": "remove", "path": "/statusCode"})) == (
+        *bad, "Invalid patch path /statusCode")
+    assert error_of(lambda: update("DEFAULT_5XX", {
+        "op": "replace", "path": "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin",
+        "value": "'example.com'"})) == (404, "NotFoundException", "Invalid parameter name specified")
+    assert error_of(lambda: update("DEFAULT_4XX", {"op": "add", "value": "'example.com'"})) == (
+        *bad, "Invalid patch path null")
+    assert error_of(lambda: update("DEFAULT_4XX", {"op": "add", "path": "/wrongPath", "value": "x"})) == (
+        *bad, "Invalid patch path /wrongPath")
+    no_template = {"op": "replace", "path": "/responseTemplates/application~1xml"}
+    assert error_of(lambda: update("DEFAULT_4XX", no_template)) == (
+        *bad, "Invalid null or empty value in responseTemplates")
+    assert error_of(lambda: update("DEFAULT_4XX", {
+        "op": "replace", "path": "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin"})) == (
+        *bad, "Invalid null or empty value in responseParameters")
+    api.mock("/", "GET")
+    api.deploy()
+    missing = api.call("GET", "/nowhere")  # MISSING_AUTHENTICATION_TOKEN falls back on DEFAULT_4XX
+    assert missing.status_code == 444
+    assert missing.headers["Access-Control-Allow-Origin"] == "example.com"
