@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.sandbox.test_apigateway_support import RestApi
@@ -222,3 +224,45 @@ def test_update_gateway_response(aws, sandbox):
     missing = api.call("GET", "/nowhere")  # MISSING_AUTHENTICATION_TOKEN falls back on DEFAULT_4XX
     assert missing.status_code == 444
     assert missing.headers["Access-Control-Allow-Origin"] == "example.com"
+
+
+GATEWAY_RESPONSE_TYPES = (
+    "REQUEST_TOO_LARGE, RESOURCE_NOT_FOUND, AUTHORIZER_CONFIGURATION_ERROR, MISSING_AUTHENTICATION_TOKEN, "
+    "BAD_REQUEST_BODY, INVALID_SIGNATURE, INVALID_API_KEY, BAD_REQUEST_PARAMETERS, AUTHORIZER_FAILURE, UNAUTHORIZED, "
+    "INTEGRATION_TIMEOUT, ACCESS_DENIED, DEFAULT_4XX, DEFAULT_5XX, WAF_FILTERED, QUOTA_EXCEEDED, THROTTLED, "
+    "API_CONFIGURATION_ERROR, UNSUPPORTED_MEDIA_TYPE, INTEGRATION_FAILURE, EXPIRED_TOKEN")
+
+
+@pytest.mark.parametrize("call, message", [
+    # test_apigateway_api.py::TestApigatewayIntegration::test_put_integration_wrong_type
+    (lambda c, api, root: c.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="HTTPS_PROXY",
+                                            integrationHttpMethod="POST", uri="http://example.com"),
+     "1 validation error detected: Value 'HTTPS_PROXY' at 'putIntegrationInput.type' failed to satisfy constraint: "
+     "Member must satisfy enum value set: [HTTP, MOCK, AWS_PROXY, HTTP_PROXY, AWS]"),
+    # TestApiGatewayApiRestApi::test_create_rest_api_with_endpoint_configuration (create-with-multiple-errors-1)
+    (lambda c, api, root: c.create_rest_api(name="x", endpointConfiguration={"types": ["wrong"],
+                                                                             "ipAddressType": "wrong"}),
+     "2 validation errors detected: Value '[wrong]' at 'createRestApiInput.endpointConfiguration.types' failed to "
+     "satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [PRIVATE, EDGE, "
+     "REGIONAL]]; Value 'wrong' at 'createRestApiInput.endpointConfiguration.ipAddressType' failed to satisfy "
+     "constraint: Member must satisfy enum value set: [ipv4, dualstack]"),
+    # TestApiGatewayApiRestApi::test_update_rest_api_concatenation_of_errors
+    (lambda c, api, root: c.update_rest_api(restApiId=api, patchOperations=[
+        {"op": "wrong", "path": "/ipAddressType", "value": "ipv4"}, {"op": "wrong", "path": "/description"}]),
+     "2 validation errors detected: Value 'wrong' at 'updateRestApiInput.patchOperations.1.member.op' failed to "
+     "satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]; Value 'wrong' "
+     "at 'updateRestApiInput.patchOperations.2.member.op' failed to satisfy constraint: Member must satisfy enum "
+     "value set: [add, remove, move, test, replace, copy]"),
+    # TestApiGatewayGatewayResponse::test_gateway_response_validation: a URI member is named bare
+    (lambda c, api, root: c.get_gateway_response(restApiId=api, responseType="FAKE_RESPONSE_TYPE"),
+     "1 validation error detected: Value 'FAKE_RESPONSE_TYPE' at 'responseType' failed to satisfy constraint: "
+     f"Member must satisfy enum value set: [{GATEWAY_RESPONSE_TYPES}]"),
+], ids=["put-integration-wrong-type", "create-with-multiple-errors-1", "update-rest-api-wrong-operations",
+        "get-gateway-response-wrong-response-type"])
+def test_malformed_requests_are_validation_exceptions_worded_as_aws_words_them(aws, sandbox, call, message):
+    api = RestApi(aws, sandbox)
+    unchecked = boto3.client("apigateway", endpoint_url=sandbox, region_name="us-east-1", aws_access_key_id="test",
+                             aws_secret_access_key="test", config=Config(
+                                 parameter_validation=False, inject_host_prefix=False, retries={"max_attempts": 0}))
+    api.client.put_method(restApiId=api.id, resourceId=api.resources["/"], httpMethod="GET", authorizationType="NONE")
+    assert error_of(lambda: call(unchecked, api.id, api.resources["/"])) == (400, "ValidationException", message)
