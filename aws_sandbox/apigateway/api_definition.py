@@ -15,6 +15,9 @@ Each rule is AWS-recorded in LocalStack's validated ``test_apigateway_api.py`` a
   a 404 (moto: 400, or 500 on delete); UpdateRequestValidator takes ``replace`` of ``/name``,
   ``/validateRequestBody``, ``/validateRequestParameters`` only (a flag without a value is ``false``,
   a blank name refused), whole or not at all (moto answered 500 or ignored what it did not know);
+- PutIntegration answers what AWS fills in (recorded ``test_put_integration_validation``):
+  ``passthroughBehavior`` WHEN_NO_MATCH, ``timeoutInMillis`` 29000, ``connectionType`` INTERNET for
+  HTTP and HTTP_PROXY, and no ``uri`` for MOCK (moto left them out, or kept the MOCK's uri);
 - gateway responses: GetGatewayResponse(s) answer AWS's defaults for the types not customised
   (``defaultResponse: true``; moto: 404, or none listed); deleting one not customised is a 404.
 """
@@ -126,6 +129,18 @@ def install() -> None:
                 raise bad_request(f"Invalid model identifier specified: {model}")
         return original["put_method"](self, *args, **kwargs)
 
+    def put_integration(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from .deployments import DEFAULT_TIMEOUT_MS
+
+        integration = original["put_integration"](self, *args, **kwargs)
+        integration.passthrough_behaviour = integration.passthrough_behaviour or "WHEN_NO_MATCH"
+        integration.timeout_in_millis = integration.timeout_in_millis or DEFAULT_TIMEOUT_MS
+        if integration.integration_type in ("HTTP", "HTTP_PROXY"):
+            integration.connection_type = integration.connection_type or "INTERNET"
+        if integration.integration_type == "MOCK":
+            integration.uri = None
+        return integration
+
     def create_model(self: Any, rest_api_id: str, name: str, content_type: str, description: str,
                      schema: str) -> Any:
         if not name:
@@ -180,7 +195,7 @@ def install() -> None:
             raise not_found("Gateway response type not defined on api")
 
     original: dict[str, Any] = {}
-    for function in (get_rest_api, create_rest_api, put_method, create_model, get_model, delete_model,
+    for function in (get_rest_api, create_rest_api, put_method, put_integration, create_model, get_model, delete_model,
                      create_request_validator, get_request_validator, delete_request_validator,
                      update_request_validator):
         original[function.__name__] = replace(APIGatewayBackend, function.__name__, function)

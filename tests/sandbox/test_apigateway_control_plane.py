@@ -266,3 +266,27 @@ def test_malformed_requests_are_validation_exceptions_worded_as_aws_words_them(a
                                  parameter_validation=False, inject_host_prefix=False, retries={"max_attempts": 0}))
     api.client.put_method(restApiId=api.id, resourceId=api.resources["/"], httpMethod="GET", authorizationType="NONE")
     assert error_of(lambda: call(unchecked, api.id, api.resources["/"])) == (400, "ValidationException", message)
+
+
+def test_put_integration_answers_what_aws_fills_in(aws, sandbox):
+    # test_apigateway_integrations.py::test_put_integration_validation (not-required-integration-method-MOCK,
+    # http-method-HTTP, aws-integration-type-AWS_PROXY).
+    api = RestApi(aws, sandbox)
+    root = api.resources["/"]
+    api.client.put_method(restApiId=api.id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+
+    def put(**args):
+        answer = api.client.put_integration(restApiId=api.id, resourceId=root, httpMethod="GET", **args)
+        return {k: v for k, v in answer.items() if k not in ("ResponseMetadata", "cacheNamespace")}
+
+    assert put(type="MOCK", uri="http://example.com") == {
+        "cacheKeyParameters": [], "passthroughBehavior": "WHEN_NO_MATCH", "timeoutInMillis": 29000, "type": "MOCK"}
+    assert put(type="HTTP", uri="http://example.com", integrationHttpMethod="POST") == {
+        "cacheKeyParameters": [], "connectionType": "INTERNET", "httpMethod": "POST",
+        "passthroughBehavior": "WHEN_NO_MATCH", "timeoutInMillis": 29000, "type": "HTTP", "uri": "http://example.com"}
+    uri = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+           "arn:aws:lambda:us-east-1:123456789012:function:MyLambda/invocations")
+    assert put(type="AWS_PROXY", uri=uri, integrationHttpMethod="POST") == {
+        "cacheKeyParameters": [], "httpMethod": "POST", "passthroughBehavior": "WHEN_NO_MATCH",
+        "timeoutInMillis": 29000, "type": "AWS_PROXY", "uri": uri}
+    assert api.client.get_integration(restApiId=api.id, resourceId=root, httpMethod="GET")["timeoutInMillis"] == 29000
