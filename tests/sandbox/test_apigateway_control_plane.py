@@ -290,3 +290,32 @@ def test_put_integration_answers_what_aws_fills_in(aws, sandbox):
         "cacheKeyParameters": [], "httpMethod": "POST", "passthroughBehavior": "WHEN_NO_MATCH",
         "timeoutInMillis": 29000, "type": "AWS_PROXY", "uri": uri}
     assert api.client.get_integration(restApiId=api.id, resourceId=root, httpMethod="GET")["timeoutInMillis"] == 29000
+
+
+def test_api_key_lengths_and_updatable_fields(aws):
+    # test_apigateway_extended.py::TestApigatewayApiKeysCrud: test_create_api_key_with_invalid_name,
+    # test_create_api_key_with_invalid_value, test_update_api_key_invalid_description_length,
+    # test_update_api_key_immutable_field, test_update_api_key_invalid_enabled_type.
+    client = aws("apigateway")
+    bad = (400, "BadRequestException")
+    assert error_of(lambda: client.create_api_key(name="a" * 1025)) == (
+        *bad, "Invalid API Key name, can be at most 1024 characters.")
+    assert error_of(lambda: client.create_api_key(value="short")) == (
+        *bad, "API Key value should be at least 20 characters")
+    assert error_of(lambda: client.create_api_key(value="a" * 129)) == (
+        *bad, "API Key value exceeds maximum size of 128 characters")
+    assert error_of(lambda: client.create_api_key(name="k", description="a" * 125001)) == (
+        *bad, "Invalid API Key description specified.")
+    key = client.create_api_key(name="k", enabled=True)["id"]
+
+    def update(*operations):
+        return client.update_api_key(apiKey=key, patchOperations=list(operations))
+
+    assert error_of(lambda: update({"op": "replace", "path": "/description", "value": "a" * 125001})) == (
+        *bad, "Invalid API Key description specified.")
+    assert error_of(lambda: update({"op": "replace", "path": "/enabled", "value": "false"},
+                                   {"op": "replace", "path": "/id", "value": "new-id"})) == (
+        *bad, "Invalid patch path  '/id' specified for op 'replace'. "
+              "Must be one of: [/description, /enabled, /name, /customerId]")
+    assert client.get_api_key(apiKey=key)["enabled"] is True  # the refused patch changed nothing
+    assert update({"op": "replace", "path": "/enabled", "value": "not-a-boolean"})["enabled"] is False
