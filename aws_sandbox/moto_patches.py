@@ -26,11 +26,11 @@ Correctness fixes (the sandbox would differ from AWS without them):
 - Wait-for-Callback (``sfn_callbacks``): States.HeartbeatTimeout, an early answer kept,
   SendTaskFailure's cause, apigateway:invoke.waitForTaskToken outcomes.
 - API Gateway (``apigateway.deployments``, ``.sfn_invoke``, ``.usage``, ``.patch_operations``,
-  ``.api_definition``, ``.api_keys``): a stage serves its deployment, not the live API, which cannot
-  be deleted while served; apigateway:invoke Tasks reach the data plane with every parameter;
+  ``.api_definition``, ``.api_keys``, ``.stages``): a stage serves its deployment, not the live API,
+  which cannot be deleted while served; apigateway:invoke Tasks reach the data plane with every parameter;
   GetUsage/UpdateUsage and UpdateMethod/UpdateIntegration/UpdateGatewayResponse, which moto lacks;
-  models, request validators, PutMethod, gateway responses and API keys checked and answered as AWS
-  records them.
+  models, request validators, PutMethod, gateway responses, API keys and UpdateStage checked and
+  answered as AWS records them (method settings start from AWS's defaults: 10,000 rps, burst 5,000).
 - Velocity (``apigateway.vtl.install``): null renders as "", Velocity truthiness and ==, Java
   String methods.
 - Step Functions limits (``stepfunctions.limits``): ``States.ALL`` catches neither
@@ -56,7 +56,7 @@ import threading
 
 from . import (alarms, dynamodb_atomic, host_guard, lambda_runtime, metrics, moto_speed, patching, sfn_callbacks,
                sfn_jsonata, sfn_logging, sfn_task_results, sfn_test_state)
-from .apigateway import api_definition, api_keys, deployments, patch_operations, sfn_invoke, usage, vtl
+from .apigateway import api_definition, api_keys, deployments, patch_operations, sfn_invoke, stages, usage, vtl
 from .stepfunctions import control_plane, executions, limits, redrive, semantics, speed, tasks
 
 # The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
@@ -153,6 +153,7 @@ def _install_deferred_patches() -> None:
     patch_operations.install()  # UpdateMethod / UpdateIntegration (moto answers 500)
     api_definition.install()  # models, request validators, PutMethod checks as AWS answers them
     api_keys.install()  # CreateApiKey / UpdateApiKey checks
+    stages.install()  # UpdateStage: AWS's default method settings, removals, path checks
     metrics.install_states()  # executions counted as they start and end
     # Speed paths.
     if fast:

@@ -319,3 +319,62 @@ def test_api_key_lengths_and_updatable_fields(aws):
               "Must be one of: [/description, /enabled, /name, /customerId]")
     assert client.get_api_key(apiKey=key)["enabled"] is True  # the refused patch changed nothing
     assert update({"op": "replace", "path": "/enabled", "value": "not-a-boolean"})["enabled"] is False
+
+
+def _stage_api(aws, sandbox) -> RestApi:
+    api = RestApi(aws, sandbox)
+    api.mock("/", "GET")
+    deployment = api.client.create_deployment(restApiId=api.id)["id"]
+    api.client.create_stage(restApiId=api.id, stageName="s1", deploymentId=deployment, description="my stage")
+    return api
+
+
+def test_update_stage_method_settings_as_aws_answers_them(aws, sandbox):
+    # test_apigateway_common.py::TestStages::test_create_update_stages and test_update_stage_remove_wildcard.
+    # The defaults matter to the data plane: moto's (1,000 rps, burst 2,000) throttled a stage that had only
+    # turned caching, metrics or logging on.
+    api = _stage_api(aws, sandbox)
+
+    def update(*operations):
+        return api.client.update_stage(restApiId=api.id, stageName="s1", patchOperations=list(operations))
+
+    remove_all = {"op": "remove", "path": "/*/*"}
+    assert error_of(lambda: update(remove_all)) == (
+        400, "BadRequestException",
+        "Cannot remove method setting */* because there is no method setting for this method ")
+    settings = update({"op": "replace", "path": "/*/*/caching/enabled", "value": "true"})["methodSettings"]
+    assert settings == {"*/*": {
+        "cacheDataEncrypted": False, "cacheTtlInSeconds": 300, "cachingEnabled": True, "dataTraceEnabled": False,
+        "metricsEnabled": False, "requireAuthorizationForCacheControl": True, "throttlingBurstLimit": 5000,
+        "throttlingRateLimit": 10000.0, "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER"}}
+    assert update(remove_all)["methodSettings"] == {}
+    refused = error_of(lambda: update({"op": "replace", "path": "/description", "value": "new"},
+                                      {"op": "replace", "path": "/tags/tag1", "value": "value1"}))
+    assert refused[:2] == (400, "BadRequestException")
+    assert refused[2].startswith("Invalid method setting path: /tags/tag1. Must be one of: [/deploymentId, "
+                                 "/description, /cacheClusterEnabled, ")
+    assert refused[2].endswith(", /variables/{variable_name}, /tracingEnabled]")
+    assert api.client.get_stage(restApiId=api.id, stageName="s1")["description"] == "my stage"  # nothing applied
+
+
+def test_update_stage_access_log_settings_paths(aws, sandbox):
+    # test_apigateway_api.py::TestApiGatewayStage::test_stage_access_log_settings_validation.
+    api = _stage_api(aws, sandbox)
+
+    def update(op, path, value="updated"):
+        return api.client.update_stage(restApiId=api.id, stageName="s1",
+                                       patchOperations=[{"op": op, "path": path, "value": value}])
+
+    invalid = (400, "BadRequestException", "Invalid accessLogSettings path. Must be one of : "
+                                           "[/accessLogSettings/destinationArn, /accessLogSettings/format]")
+    for op in ("add", "replace"):
+        assert error_of(lambda op=op: update(op, "/accessLogSettings/randomValue")) == invalid
+        assert error_of(lambda op=op: update(op, "/accessLogSettings", "test")) == invalid
+    assert error_of(lambda: update("remove", "/accessLogSettings/randomValue")) == (
+        400, "BadRequestException",
+        "Cannot remove method setting accessLogSettings/randomValue because there is no method setting "
+        "for this method ")
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:access"
+    assert update("add", "/accessLogSettings/destinationArn", arn)["accessLogSettings"] == {"destinationArn": arn}
+    assert error_of(lambda: update("replace", "/accessLogSettings/format", "")) == (
+        400, "BadRequestException", "Access Log value must not be empty")
