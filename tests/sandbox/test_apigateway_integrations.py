@@ -210,6 +210,19 @@ def test_lambda_proxy_event_paths_as_aws_sends_them(aws, sandbox, proxy_echo_api
     assert event["resource"] == ("/{proxy+}" if proxy else "/hardcoded")
 
 
+def test_lambda_proxy_with_an_integration_method_other_than_post_is_500(aws, sandbox):
+    # AWS-recorded: LocalStack's test_apigateway_lambda.py::test_lambda_aws_proxy_integration_non_post_method
+    # (INTEGRATION_FAILURE customised without a status code: AWS answers 500, not its documented 504).
+    function = python_lambda(aws, "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ran'}\n")
+    api = RestApi(aws, sandbox)
+    api.method("/{proxy+}", "ANY", integration={
+        "type": "AWS_PROXY", "integrationHttpMethod": "GET", "uri": lambda_uri(function)}, responses=[])
+    api.client.put_gateway_response(restApiId=api.id, responseType="INTEGRATION_FAILURE", responseParameters={})
+    api.deploy("test")
+    response = api.call("GET", "/test-path")
+    assert (response.status_code, response.json()) == (500, {"message": "Internal server error"})
+
+
 @pytest.fixture(scope="module")
 def proxy_echo_api(aws, sandbox):
     function = python_lambda(aws, (
