@@ -9,10 +9,13 @@
 - ``replace`` of a path UpdateStage does not have is refused, listing the paths AWS lists;
 - ``/accessLogSettings/destinationArn`` and ``/format`` take ``add`` as well as ``replace``, never an
   empty value; any other access-log path is refused (moto refused ``add``, ignored the rest).
-A patch is checked whole before any of it applies.
+A patch is checked whole before any of it applies. A stage answers as AWS's (recorded ``create-stage``,
+``get-stages``): ``cacheClusterStatus`` NOT_AVAILABLE and ``tracingEnabled`` false unless set,
+``createdDate`` and ``lastUpdatedDate``, no empty ``variables`` or ``description``.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .patch_operations import bad_request
@@ -93,6 +96,29 @@ def install() -> None:
     def default_method_settings(self: Any) -> dict[str, Any]:
         return dict(DEFAULT_METHOD_SETTINGS)
 
-    original = replace(Stage, "apply_operations", apply_operations)
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        self.created_date = self.last_updated_date = int(time.time())
+
+    def apply_and_date(self: Any, patch_operations: list[dict[str, Any]]) -> Any:
+        apply_operations(self, patch_operations)
+        self.last_updated_date = int(time.time())
+        return self
+
+    def to_json(self: Any) -> dict[str, Any]:
+        answer = original_to_json(self)
+        for name in ("variables", "description"):
+            if not answer.get(name):
+                answer.pop(name, None)
+        answer.setdefault("cacheClusterStatus", "NOT_AVAILABLE")
+        answer.setdefault("tracingEnabled", False)
+        created = getattr(self, "created_date", None)  # None: made before install()
+        if created is not None:
+            answer.update(createdDate=created, lastUpdatedDate=self.last_updated_date)
+        return answer
+
+    original = replace(Stage, "apply_operations", apply_and_date)
+    original_init = replace(Stage, "__init__", init)
+    original_to_json = replace(Stage, "to_json", to_json)
     replace(Stage, "_get_default_method_settings", default_method_settings)
     _installed = True

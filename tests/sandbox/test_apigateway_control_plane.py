@@ -378,3 +378,16 @@ def test_update_stage_access_log_settings_paths(aws, sandbox):
     assert update("add", "/accessLogSettings/destinationArn", arn)["accessLogSettings"] == {"destinationArn": arn}
     assert error_of(lambda: update("replace", "/accessLogSettings/format", "")) == (
         400, "BadRequestException", "Access Log value must not be empty")
+
+
+def test_a_stage_answers_the_fields_aws_answers(aws, sandbox):
+    # test_apigateway_common.py::TestStages::test_create_update_stages (create-stage) and
+    # TestDeployments::test_create_delete_deployments (get-stages: a stage without variables or description).
+    api = _stage_api(aws, sandbox)
+    created = api.client.get_stage(restApiId=api.id, stageName="s1")
+    assert created["cacheClusterEnabled"] is False and created["cacheClusterStatus"] == "NOT_AVAILABLE"
+    assert created["tracingEnabled"] is False and created["methodSettings"] == {}
+    assert created["lastUpdatedDate"] >= created["createdDate"]
+    api.deploy("bare")
+    bare = next(stage for stage in api.client.get_stages(restApiId=api.id)["item"] if stage["stageName"] == "bare")
+    assert "variables" not in bare and "description" not in bare
