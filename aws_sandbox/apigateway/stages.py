@@ -3,7 +3,9 @@
 
 - a method setting created by a patch starts from AWS's defaults: throttling at the account level
   (rate 10,000, burst 5,000; moto: 1,000 and 2,000, so the data plane throttled a stage that had
-  only turned metrics or logging on), ``cacheDataEncrypted`` false;
+  only turned metrics or logging on), ``cacheDataEncrypted`` false; a method's own settings start as a
+  copy of the stage's ``*/*`` ones (so ``/orders/POST/throttling/burstLimit`` keeps the ``*/*`` rate),
+  and a later change to ``*/*`` leaves them alone;
 - ``remove /{resource}/{method}`` (``/*/*``) drops that method's settings, and is refused when there
   are none (moto ignored it);
 - ``replace`` of a path UpdateStage does not have is refused, listing the paths AWS lists;
@@ -94,7 +96,8 @@ def install() -> None:
         return self
 
     def default_method_settings(self: Any) -> dict[str, Any]:
-        return dict(DEFAULT_METHOD_SETTINGS)
+        # A method's own settings start as a copy of the stage's `*/*` ones when there are any.
+        return dict(self.method_settings.get("*/*") or DEFAULT_METHOD_SETTINGS)
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)

@@ -348,6 +348,14 @@ def test_update_stage_method_settings_as_aws_answers_them(aws, sandbox):
         "metricsEnabled": False, "requireAuthorizationForCacheControl": True, "throttlingBurstLimit": 5000,
         "throttlingRateLimit": 10000.0, "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER"}}
     assert update(remove_all)["methodSettings"] == {}
+    # A method's own settings start as a copy of */* (caching on, rate 10,000), which later changes leave alone.
+    settings = update({"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "123"},
+                      {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"},
+                      {"op": "replace", "path": "/test/GET/throttling/burstLimit", "value": "124"})["methodSettings"]
+    assert settings["test/GET"] == settings["*/*"] | {"throttlingBurstLimit": 124}
+    assert settings["test/GET"]["cachingEnabled"] is True
+    settings = update({"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "100"})["methodSettings"]
+    assert (settings["*/*"]["throttlingBurstLimit"], settings["test/GET"]["throttlingBurstLimit"]) == (100, 124)
     refused = error_of(lambda: update({"op": "replace", "path": "/description", "value": "new"},
                                       {"op": "replace", "path": "/tags/tag1", "value": "value1"}))
     assert refused[:2] == (400, "BadRequestException")
