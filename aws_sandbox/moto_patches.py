@@ -29,9 +29,12 @@ Correctness fixes (the sandbox would differ from AWS without them):
   write their history to CloudWatch Logs in AWS's record format (moto never switched it on).
 - Wait-for-Callback (``sfn_callbacks``): States.HeartbeatTimeout, an early answer kept,
   SendTaskFailure's cause, apigateway:invoke.waitForTaskToken outcomes.
-- API Gateway (``apigateway.deployments``, ``.sfn_invoke``, ``.usage``, ``.patch_operations``): a
-  stage serves its deployment, not the live API; apigateway:invoke Tasks reach the data plane with
-  every parameter; GetUsage/UpdateUsage and UpdateMethod/UpdateIntegration, which moto lacks.
+- API Gateway (``apigateway.deployments``, ``.sfn_invoke``, ``.usage``, ``.patch_operations``,
+  ``.api_definition``, ``.api_keys``, ``.stages``): a stage serves its deployment, not the live API,
+  which cannot be deleted while served; apigateway:invoke Tasks reach the data plane with every parameter;
+  GetUsage/UpdateUsage and UpdateMethod/UpdateIntegration/UpdateGatewayResponse, which moto lacks;
+  models, request validators, PutMethod, gateway responses, API keys and UpdateStage checked and
+  answered as AWS records them (method settings start from AWS's defaults: 10,000 rps, burst 5,000).
 - Velocity (``apigateway.vtl.install``): null renders as "", Velocity truthiness and ==, Java
   String methods.
 - Step Functions limits (``stepfunctions.limits``): ``States.ALL`` catches neither
@@ -57,7 +60,7 @@ import threading
 
 from . import (alarms, dynamodb_answers, dynamodb_atomic, host_guard, lambda_control_plane, lambda_runtime, metrics,
                moto_speed, patching, sfn_callbacks, sfn_jsonata, sfn_logging, sfn_task_results, sfn_test_state)
-from .apigateway import deployments, patch_operations, sfn_invoke, usage, vtl
+from .apigateway import api_definition, api_keys, deployments, patch_operations, sfn_invoke, stages, usage, vtl
 from .stepfunctions import control_plane, executions, limits, redrive, semantics, speed, tasks
 
 # The Step Functions and API Gateway patches import moto's ASL interpreter (which imports
@@ -154,6 +157,9 @@ def _install_deferred_patches() -> None:
     vtl.install()
     usage.install()  # GetUsage / UpdateUsage (moto has neither)
     patch_operations.install()  # UpdateMethod / UpdateIntegration (moto answers 500)
+    api_definition.install()  # models, request validators, PutMethod checks as AWS answers them
+    api_keys.install()  # CreateApiKey / UpdateApiKey checks
+    stages.install()  # UpdateStage: AWS's default method settings, removals, path checks
     metrics.install_states()  # executions counted as they start and end
     # Speed paths.
     if fast:

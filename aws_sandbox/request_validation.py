@@ -46,11 +46,26 @@ SERVICES = {"dynamodb": "dynamodb", "states": "stepfunctions", "lambda": "lambda
             "sqs": "sqs", "events": "events", "sts": "sts", "tagging": "resourcegroupstaggingapi"}
 MAX_ERRORS = 10  # AWS lists at most this many validation errors
 # The error codes each service answers with (the protocol's defaults otherwise).
-VALIDATION_CODE = {"lambda": "ValidationException", "apigateway": "BadRequestException",
+VALIDATION_CODE = {"lambda": "ValidationException", "apigateway": "ValidationException",
                    "logs": "InvalidParameterException", "iam": "ValidationError", "sts": "ValidationError",
                    "sns": "InvalidParameter", "cloudwatch": "InvalidParameterValue"}
 SERIALIZATION_CODE = {"lambda": "InvalidRequestContentException", "apigateway": "BadRequestException"}
 MISSING_CODE = {"cloudwatch": "MissingParameter"}
+# API Gateway lists an enum's values in its own order, not its model's (AWS-recorded in LocalStack's
+# validated test_apigateway_api snapshots), by shape name.
+ENUM_ORDER = {("apigateway", "IntegrationType"): ["HTTP", "MOCK", "AWS_PROXY", "HTTP_PROXY", "AWS"],
+              ("apigateway", "EndpointType"): ["PRIVATE", "EDGE", "REGIONAL"],
+              ("apigateway", "Op"): ["add", "remove", "move", "test", "replace", "copy"],
+              ("apigateway", "GatewayResponseType"): [
+                  "REQUEST_TOO_LARGE", "RESOURCE_NOT_FOUND", "AUTHORIZER_CONFIGURATION_ERROR",
+                  "MISSING_AUTHENTICATION_TOKEN", "BAD_REQUEST_BODY", "INVALID_SIGNATURE", "INVALID_API_KEY",
+                  "BAD_REQUEST_PARAMETERS", "AUTHORIZER_FAILURE", "UNAUTHORIZED", "INTEGRATION_TIMEOUT",
+                  "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX", "WAF_FILTERED", "QUOTA_EXCEEDED", "THROTTLED",
+                  "API_CONFIGURATION_ERROR", "UNSUPPORTED_MEDIA_TYPE", "INTEGRATION_FAILURE", "EXPIRED_TOKEN"]}
+# Services that name a body member from the operation's input (`createRestApiInput.name`; URI members
+# stay bare: `responseType`) and report a list of strings whole (`Value '[wrong]' at '…types' failed to
+# satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: […]]`).
+INPUT_NAMED = frozenset({"apigateway"})
 # Members whose constraints the service checks itself, answering with its own error type (which
 # the sandbox's service code reproduces): Step Functions names → InvalidName, not ValidationException.
 SERVICE_CHECKED = frozenset({("stepfunctions", "name")})
@@ -193,8 +208,12 @@ def check_constraints(shape, value: Any, path: str, errors: list[str], *, body_o
             check_constraints(member, value[name], child, errors, service=service)
         return
     errors.extend(f"Value{shown(value, shape)} at '{path}' failed to satisfy constraint: {reason}"
-                  for reason in reasons(shape, value))
-    if kind == "list":
+                  for reason in reasons(shape, value, service))
+    if kind == "list" and service in INPUT_NAMED and shape.member.type_name == "string":
+        broken = sorted({reason for item in value for reason in reasons(shape.member, item, service)})
+        errors.extend(f"Value{shown(value, shape)} at '{path}' failed to satisfy constraint: Member must satisfy "
+                      f"constraint: [{reason}]" for reason in broken)
+    elif kind == "list":
         for index, item in enumerate(value, start=1):
             check_constraints(shape.member, item, f"{path}.{index}.member", errors, service=service)
     elif kind == "map":
@@ -208,7 +227,7 @@ def check_constraints(shape, value: Any, path: str, errors: list[str], *, body_o
                               f"must satisfy constraint: [{reason}]" for reason in reasons(shape.value, item))
 
 
-def reasons(shape, value: Any) -> list[str]:
+def reasons(shape, value: Any, service: str = "") -> list[str]:
     """The constraints of the shape itself (lengths, enum, pattern, range) that ``value`` breaks."""
     kind, meta, found = shape.type_name, shape.metadata, []
     if kind in ("list", "map", "string", "blob"):
@@ -218,7 +237,8 @@ def reasons(shape, value: Any) -> list[str]:
             found.append(f"Member must have length less than or equal to {meta['max']}")
     if kind == "string":
         if "enum" in meta and value not in meta["enum"]:
-            found.append(f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]")
+            listed = ENUM_ORDER.get((service, shape.name), meta["enum"])
+            found.append(f"Member must satisfy enum value set: [{', '.join(listed)}]")
         pattern = compiled_pattern(meta["pattern"]) if "pattern" in meta else None
         if pattern is not None and not pattern.fullmatch(value):
             found.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
@@ -315,7 +335,8 @@ def check_rest(service: str, method: str, path: str, query: dict[str, str], head
         except Invalid as error:
             raise Invalid(SERIALIZATION_CODE.get(service, error.code), error.message) from None
     errors: list[str] = []
-    check_constraints(shape, document, "", errors, service=service)
+    root = f"{lower_first(name)}Input" if service in INPUT_NAMED else ""
+    check_constraints(shape, document, root, errors, service=service)
     for member_name, member in shape.members.items():
         location = member.serialization.get("location")
         wire = member.serialization.get("name", member_name)

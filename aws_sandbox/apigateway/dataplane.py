@@ -154,6 +154,10 @@ def _integrate(snapshot: Snapshot, match: Any, request: mapping.MethodRequest, c
     began = time.perf_counter()
     try:
         if kind == "AWS_PROXY":
+            if integration.http_method != "POST":
+                # Lambda is invoked with POST only: AWS answers 500 (an INTEGRATION_FAILURE, whose
+                # documented 504 it does not use here: AWS-recorded test_lambda_aws_proxy_integration_non_post_method).
+                raise GatewayError("INTEGRATION_FAILURE", "Internal server error", status=500)
             function = integrations.lambda_function_of(integration, stage_variables)
             event = lambdaproxy.event(request, match.resource.path, context, stage_variables)
             payload = json.dumps(event).encode()

@@ -188,7 +188,8 @@ _installed = False
 
 
 def install() -> None:
-    """Snapshot every new deployment, and keep a redeployed stage's settings (as AWS does).
+    """Snapshot every new deployment, keep a redeployed stage's settings, and refuse to delete a
+    deployment a stage serves (as AWS does).
 
     moto's ``RestAPI.create_deployment`` replaces an existing stage with a blank one, losing
     its variables, method settings (throttling) and access-log settings; AWS only points the
@@ -210,5 +211,22 @@ def install() -> None:
             _snapshots[(self.id, deployment.id)] = snapshot_of(self, deployment.id)
         return deployment
 
+    def delete_deployment(self: Any, deployment_id: str) -> Any:
+        """AWS refuses while any stage points at the deployment, however that stage was made
+        (moto only checked a stage created by CreateDeployment's stageName, so a CreateStage
+        stage lost what it served), and answers an unknown id with a 404 (moto: 400)."""
+        from moto.apigateway.exceptions import StageStillActive
+
+        from .patch_operations import not_found
+
+        if deployment_id not in self.deployments:
+            raise not_found("Invalid Deployment identifier specified")
+        if any(stage.deployment_id == deployment_id for stage in self.stages.values()):
+            raise StageStillActive()
+        with _lock:
+            _snapshots.pop((self.id, deployment_id), None)
+        return self.deployments.pop(deployment_id)
+
     original = replace(RestAPI, "create_deployment", create_deployment)
+    replace(RestAPI, "delete_deployment", delete_deployment)
     _installed = True

@@ -26,7 +26,7 @@ def event(request: MethodRequest, resource_path: str, context: dict[str, Any],
     request_context = {k: v for k, v in context.items() if k not in ("requestOverride", "responseOverride", "error")}
     return {
         "resource": resource_path,
-        "path": request.path,
+        "path": "/" + request.path.lstrip("/"),  # AWS-recorded: `//proxy-value` arrives as `/proxy-value`
         "httpMethod": request.http_method,
         "headers": request.single_headers or None,
         "multiValueHeaders": request.multi_headers or None,

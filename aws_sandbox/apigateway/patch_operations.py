@@ -1,5 +1,6 @@
-"""UpdateMethod and UpdateIntegration (PATCH operations), which moto 5.2.5 does not serve (it answers 500),
-and UpdateUsagePlan's ``/throttle/rateLimit``, which moto could only take as a whole number.
+"""UpdateMethod, UpdateIntegration and UpdateGatewayResponse (PATCH operations), which moto 5.2.5 does not
+serve (it answers 500), and UpdateUsagePlan's ``/throttle/rateLimit``, which moto could only take as a
+whole number.
 
 UpdateMethod follows what AWS answers (LocalStack's AWS-recorded ``test_update_method`` and
 ``test_update_method_validation``, copied to ``tests/conformance/apigw_patch_cases.json``):
@@ -78,14 +79,29 @@ def _compact(answer: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in answer.items() if v not in (None, {}, [])}
 
 
+def _check_api_stage(plan: Any, operation: dict[str, Any]) -> None:
+    """An ``/apiStages`` value is ``{apiId}:{stage}``; one removed must be in the plan (AWS-recorded
+    ``test_usage_plan_crud``: 400 for no value or no ``:``, 404 naming the pair otherwise)."""
+    value = operation.get("value")
+    if not isinstance(value, str) or ":" not in value:
+        raise bad_request("Invalid API Stage specified")
+    api_id, _, stage = value.partition(":")
+    if operation.get("op") == "remove" and {"apiId": api_id, "stage": stage} not in plan.api_stages:
+        raise not_found(f"Invalid API Stage {{api: {api_id}, stage: {stage}}} specified for usageplan {plan.id}")
+
+
 def usage_plan_patches(moto_apply: Any) -> Any:
     """moto's ``UsagePlan.apply_patch_operations``, with the numbers typed as AWS types them:
     ``/throttle/rateLimit`` a double ("2.5" is valid; moto's ``int()`` failed with a 500), and
-    ``/quota/limit`` and ``/quota/offset`` integers (moto kept the text)."""
+    ``/quota/limit`` and ``/quota/offset`` integers (moto kept the text); a quota has an ``offset``
+    (0 unless given, as AWS answers); ``/apiStages`` values checked (moto failed with a 500)."""
     numbers = {"/throttle/rateLimit": ("throttle", "rateLimit", float),
                "/quota/limit": ("quota", "limit", int), "/quota/offset": ("quota", "offset", int)}
 
     def apply_patch_operations(self: Any, patch_operations: list[dict[str, Any]]) -> None:
+        for operation in patch_operations:
+            if operation.get("path") == "/apiStages" and operation.get("op") in ("add", "remove"):
+                _check_api_stage(self, operation)
         rest = []
         for operation in patch_operations:
             target = numbers.get(operation.get("path"))
@@ -98,6 +114,8 @@ def usage_plan_patches(moto_apply: Any) -> Any:
             else:
                 rest.append(operation)
         moto_apply(self, rest)
+        if self.quota:
+            self.quota.setdefault("offset", 0)
 
     return apply_patch_operations
 
@@ -169,6 +187,40 @@ def update_integration_response(self: Any) -> str:
 _installed = False
 
 
+def update_gateway_response(self: Any) -> tuple[int, dict[str, str], str]:
+    """``APIGatewayResponse.update_gateway_response``, as AWS-recorded ``test_update_gateway_response``:
+    a type not customised starts from its default; ``/statusCode`` takes ``replace`` only;
+    ``/responseParameters/<name>`` and ``/responseTemplates/<content~1type>`` take add, replace and
+    remove, never an empty value, and a parameter replaced must exist."""
+    parts = self.path.split("/")
+    api = self.backend.get_rest_api(parts[2])
+    patched = copy.copy(api.get_gateway_response(parts[4]))
+    patched.response_parameters = dict(patched.response_parameters or {})
+    patched.response_templates = dict(patched.response_templates or {})
+    maps = {"/responseParameters/": ("response_parameters", "responseParameters"),
+            "/responseTemplates/": ("response_templates", "responseTemplates")}
+    for operation in _operations(self):
+        op, path, value = operation.get("op"), operation.get("path"), operation.get("value")
+        prefix = next((p for p in maps if (path or "").startswith(p) and len(path) > len(p)), None)
+        if path == "/statusCode" and op == "replace":
+            patched.status_code = value
+        elif prefix is not None and op in ("add", "replace", "remove"):
+            attribute, name = maps[prefix]
+            target, key = getattr(patched, attribute), _unescape(path[len(prefix):])
+            if op != "remove" and not value:
+                raise bad_request(f"Invalid null or empty value in {name}")
+            if op == "replace" and attribute == "response_parameters" and key not in target:
+                raise not_found("Invalid parameter name specified")
+            _map_entry(patched, attribute, key, op, value)
+        else:
+            raise bad_request(f"Invalid patch path {path if path is not None else 'null'}")
+    patched.response_parameters = patched.response_parameters or {}
+    patched.response_templates = patched.response_templates or {}
+    patched.default_response = False
+    api.gateway_responses[patched.response_type] = patched
+    return 200, {}, json.dumps(patched.to_json())
+
+
 def install() -> None:
     """Give moto's API Gateway responses the two PATCH operations."""
     global _installed
@@ -183,4 +235,5 @@ def install() -> None:
     # moto has neither (its dispatcher answers 500 "not implemented"): added, not replaced.
     APIGatewayResponse.update_method = update_method_response
     APIGatewayResponse.update_integration = update_integration_response
+    APIGatewayResponse.update_gateway_response = update_gateway_response
     _installed = True

@@ -49,7 +49,7 @@ class Router:
 
     def match(self, http_method: str, path: str) -> Match | None:
         """The resource and method serving ``http_method path``; None if there is none."""
-        segments = [unquote(s) for s in _segments(path)]
+        segments = _Segments([unquote(part) for part in path.split("/")])
         found = self._walk(self.root, segments, 0, {})
         if found is None:
             return None
@@ -59,7 +59,7 @@ class Router:
             return None
         return Match(resource, method, params)
 
-    def _walk(self, node: _Node, segments: list[str], i: int,
+    def _walk(self, node: _Node, segments: _Segments, i: int,
               params: dict[str, str]) -> tuple[Resource, dict[str, str]] | None:
         if i == len(segments):
             return (node.resource, params) if node.resource is not None and node.resource.methods else None
@@ -77,8 +77,24 @@ class Router:
         if node.greedy is not None:
             name, child = node.greedy
             if child.resource is not None and child.resource.methods:
-                return child.resource, {**params, name: "/".join(segments[i:])}
+                return child.resource, {**params, name: _remainder(segments, i)}
         return None
+
+
+class _Segments(list):
+    """A path's non-empty segments, remembering the path's parts between them (empty ones too)."""
+
+    def __init__(self, parts: list[str]):
+        self.parts = parts
+        self.positions = [n for n, part in enumerate(parts) if part]
+        super().__init__(part for part in parts if part)
+
+
+def _remainder(segments: _Segments, i: int) -> str:
+    """What a greedy ``{proxy+}`` takes from segment ``i`` on: the segments joined as they were sent,
+    interior empty segments kept and the trailing slash left out (AWS-recorded in
+    test_lambda_aws_proxy_integration: ``proxy-value//double-slash``)."""
+    return "/".join(segments.parts[segments.positions[i]:segments.positions[-1] + 1])
 
 
 def _segments(path: str) -> list[str]:

@@ -193,6 +193,50 @@ def test_lambda_proxy_event_and_answer(aws, sandbox):
     assert (malformed.status_code, malformed.json()) == (502, {"message": "Internal server error"})
 
 
+@pytest.mark.parametrize("path, event_path, context_path, proxy", [
+    # AWS-recorded: LocalStack's test_apigateway_lambda.py::test_lambda_aws_proxy_integration
+    ("/proxy-value/", "/proxy-value/", "/stage/proxy-value/", "proxy-value"),
+    ("/proxy-value//double-slash", "/proxy-value//double-slash", "/stage/proxy-value//double-slash",
+     "proxy-value//double-slash"),
+    ("//proxy-value", "/proxy-value", "/stage//proxy-value", "proxy-value"),
+    ("//hardcoded", "/hardcoded", "/stage//hardcoded", None),
+], ids=["trailing-slash", "double-slash", "prepended-slash", "hardcoded"])
+def test_lambda_proxy_event_paths_as_aws_sends_them(aws, sandbox, proxy_echo_api, path, event_path,
+                                                     context_path, proxy):
+    event = proxy_echo_api.call("GET", path, stage="stage").json()
+    assert event["path"] == event_path
+    assert event["requestContext"]["path"] == context_path
+    assert event["pathParameters"] == ({"proxy": proxy} if proxy else None)
+    assert event["resource"] == ("/{proxy+}" if proxy else "/hardcoded")
+
+
+def test_lambda_proxy_with_an_integration_method_other_than_post_is_500(aws, sandbox):
+    # AWS-recorded: LocalStack's test_apigateway_lambda.py::test_lambda_aws_proxy_integration_non_post_method
+    # (INTEGRATION_FAILURE customised without a status code: AWS answers 500, not its documented 504).
+    function = python_lambda(aws, "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ran'}\n")
+    api = RestApi(aws, sandbox)
+    api.method("/{proxy+}", "ANY", integration={
+        "type": "AWS_PROXY", "integrationHttpMethod": "GET", "uri": lambda_uri(function)}, responses=[])
+    api.client.put_gateway_response(restApiId=api.id, responseType="INTEGRATION_FAILURE", responseParameters={})
+    api.deploy("test")
+    response = api.call("GET", "/test-path")
+    assert (response.status_code, response.json()) == (500, {"message": "Internal server error"})
+
+
+@pytest.fixture(scope="module")
+def proxy_echo_api(aws, sandbox):
+    function = python_lambda(aws, (
+        "import json\n"
+        "def handler(event, context):\n"
+        "    return {'statusCode': 200, 'body': json.dumps(event), 'isBase64Encoded': False}\n"))
+    api = RestApi(aws, sandbox)
+    for path in ("/{proxy+}", "/hardcoded"):
+        api.method(path, "ANY", integration={
+            "type": "AWS_PROXY", "integrationHttpMethod": "POST", "uri": lambda_uri(function)}, responses=[])
+    api.deploy("stage")
+    return api
+
+
 # -- HTTP -----------------------------------------------------------------------------------
 class _Backend(BaseHTTPRequestHandler):
     def _answer(self) -> None:

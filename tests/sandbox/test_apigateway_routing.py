@@ -100,6 +100,25 @@ def test_mock_status_comes_from_the_request_template_and_selects_the_response(aw
     assert missing.json()["missing"] == missing.headers["x-amzn-RequestId"]
 
 
+def test_mock_template_with_unquoted_member_names_is_read_as_aws_reads_it(aws, sandbox):
+    # AWS-recorded: LocalStack's test_apigateway_integrations.py::test_integration_mock_with_path_param
+    # (CDK's CORS template `{statusCode: 200}`, not JSON, answered 200 with an empty body).
+    api = RestApi(aws, sandbox)
+    resource = api.resource("/{testPath}")
+    api.client.put_method(restApiId=api.id, resourceId=resource, httpMethod="GET", authorizationType="none",
+                          requestParameters={"method.request.path.testPath": True})
+    api.client.put_method_response(restApiId=api.id, resourceId=resource, httpMethod="GET", statusCode="200")
+    api.client.put_integration(
+        restApiId=api.id, resourceId=resource, httpMethod="GET", integrationHttpMethod="POST", type="MOCK",
+        requestParameters={"integration.request.path.integrationPath": "method.request.path.testPath"},
+        requestTemplates={"application/json": "{statusCode: 200}"})
+    api.client.put_integration_response(restApiId=api.id, resourceId=resource, httpMethod="GET", statusCode="200",
+                                        selectionPattern="2\\d{2}", responseTemplates={})
+    api.deploy("dev")
+    response = api.call("GET", "/test-path", stage="dev")
+    assert (response.status_code, response.content) == (200, b"")
+
+
 def test_context_variables_in_templates(aws, sandbox):
     api = RestApi(aws, sandbox)
     template = json.dumps({k: f"$context.{k}" for k in (

@@ -81,3 +81,33 @@ def test_update_usage_plan_takes_a_fractional_rate_limit(aws, sandbox):
         {"op": "replace", "path": "/throttle/burstLimit", "value": "1"}])
     assert plan["throttle"] == {"rateLimit": 0.5, "burstLimit": 1}
     assert call(api, key, 2) == [200, 429]  # the new bucket: one token, half a token a second
+
+
+def test_update_usage_plan_as_aws_answers_it(aws, sandbox):
+    # AWS-recorded: LocalStack's test_apigateway_common.py::TestUsagePlans::test_usage_plan_crud.
+    api, key = _keyed_api(aws, sandbox)
+    plan_id = plan_of(api)
+    plan = api.client.update_usage_plan(usagePlanId=plan_id, patchOperations=[
+        {"op": "replace", "path": "/throttle/burstLimit", "value": "100"},
+        {"op": "replace", "path": "/throttle/rateLimit", "value": "200"},
+        {"op": "replace", "path": "/quota/period", "value": "MONTH"},
+        {"op": "replace", "path": "/quota/limit", "value": "5000"}])
+    assert plan["quota"] == {"limit": 5000, "offset": 0, "period": "MONTH"}
+    assert plan["throttle"] == {"burstLimit": 100, "rateLimit": 200.0}
+
+    def refused(value=None):
+        operation = {"op": "remove", "path": "/apiStages"} | ({"value": value} if value is not None else {})
+        with pytest.raises(ClientError) as caught:
+            api.client.update_usage_plan(usagePlanId=plan_id, patchOperations=[operation])
+        error = caught.value.response
+        return error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"], error["Error"]["Message"]
+
+    assert refused() == (400, "BadRequestException", "Invalid API Stage specified")
+    assert refused("fakevalue") == (400, "BadRequestException", "Invalid API Stage specified")
+    assert refused(f"{api.id}b:prod") == (
+        404, "NotFoundException",
+        f"Invalid API Stage {{api: {api.id}b, stage: prod}} specified for usageplan {plan_id}")
+    assert refused(f"{api.id}:fakestagename") == (
+        404, "NotFoundException",
+        f"Invalid API Stage {{api: {api.id}, stage: fakestagename}} specified for usageplan {plan_id}")
+    assert api.client.get_usage_plan(usagePlanId=plan_id)["apiStages"] == [{"apiId": api.id, "stage": "prod"}]

@@ -131,7 +131,7 @@ AWS_CASES = [
         content_type=FORM),
     Bad("apigateway: CreateRestApi body that is not JSON", 400, "BadRequestException", "apigateway",
         body=b"{", path="/restapis", content_type="application/json"),
-    Bad("apigateway: CreateRestApi without name", 400, "BadRequestException", "apigateway",
+    Bad("apigateway: CreateRestApi without name", 400, "ValidationException", "apigateway",
         body={"description": "no name"}, path="/restapis", content_type="application/json"),
     Bad("logs: PutLogEvents without its members", 400, "InvalidParameterException", "logs",
         "Logs_20140328.PutLogEvents", {}, content_type=JSON11),
