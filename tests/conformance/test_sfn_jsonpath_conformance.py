@@ -3,7 +3,8 @@
 The cases (sfn_jsonpath_cases.json) were converted from LocalStack's AWS-validated snapshot tests
 in ``v2/intrinsic_functions/`` (not the ``*_jsonata`` ones) and ``v2/choice_operators/`` (see
 README.md). Each runs as ``test_sfn_jsonata_conformance`` runs its cases, on two sandboxes as
-``test_sfn_conformance`` does: speed paths on, and off.
+``test_sfn_conformance`` does: speed paths on, and off. A case without a Choice state also
+compares the history's event types with the recorded ones.
 """
 from __future__ import annotations
 
@@ -22,4 +23,4 @@ SHAPE_PLACEHOLDERS.setdefault("RandomNumberGenerated", lambda value: type(value)
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_case(case: dict, aws, role) -> None:  # noqa: F811 (the fixtures imported above)
-    run_case(case, aws)
+    run_case(case, aws, compare_event_types=True)
