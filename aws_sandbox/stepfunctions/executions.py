@@ -25,6 +25,7 @@ import os
 import pickle
 import re
 import threading
+import time
 import uuid
 import zlib
 from types import SimpleNamespace
@@ -104,10 +105,31 @@ def _install_stop_at_once() -> None:
     """StopExecution: the execution is ABORTED, with the call's stopDate, when the call returns.
     moto only asks the interpreter's thread to stop, and that thread files ABORTED (with its own,
     later, stop date) when it next looks; until then DescribeExecution said RUNNING. The thread
-    still writes the history's ExecutionAborted event and closes the execution as before."""
+    still writes the history's ExecutionAborted event and closes the execution as before.
+
+    A stop that comes before the thread has begun is honoured too: moto's worker had no
+    environment yet to stop (an AttributeError, a 500), and a program stopped before its first
+    state was pruned whole, so its history never got the ExecutionAborted event."""
+    from moto.stepfunctions.parser.asl.component.program.program import Program
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
     from moto.stepfunctions.parser.api import ExecutionStatus
+
+    def worker_stop(self, stop_date, error, cause):
+        deadline = time.monotonic() + 10
+        while self.env is None and time.monotonic() < deadline:  # its thread makes it first thing
+            time.sleep(0.001)
+        env = self.env
+        if env is not None:
+            with env._state_mutex:
+                if env._program_state is None:  # its program has not begun: moto's stop ignored this
+                    env._program_state = ProgramStopped(stop_date=stop_date, cause=cause, error=error)
+        moto_worker_stop(self, stop_date, error, cause)
+
+    def program_eval(self, env) -> None:
+        if not ended_if_stopped_before_start(self, env):
+            moto_program_eval(self, env)
 
     def stop(self, stop_date, error, cause):
         moto_stop(self, stop_date, error, cause)
@@ -126,7 +148,21 @@ def _install_stop_at_once() -> None:
             self.execution.stop_date = stopped_at
 
     moto_stop = replace(Execution, "stop", stop)
+    moto_worker_stop = replace(ExecutionWorker, "stop", worker_stop)
+    moto_program_eval = replace(Program, "eval", program_eval)
     moto_reflect = replace(BaseExecutionWorkerCommunication, "_reflect_execution_status", reflect_execution_status)
+
+
+def ended_if_stopped_before_start(program, env) -> bool:
+    """If a StopExecution came before the machine's first state, end the program as a stop does
+    (no state runs; the history gets its ExecutionAborted event) and say True. Both ways of
+    evaluating a Program (moto's, and the speed path's inline one) ask this first."""
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    if env.is_frame() or not isinstance(env.program_state(), ProgramStopped):
+        return False
+    program._eval_body(env)  # its loop runs no state when the program is not running
+    return True
 
 
 HISTORY_PAGE = 100  # GetExecutionHistory's maxResults when it is not given (or 0), as on AWS

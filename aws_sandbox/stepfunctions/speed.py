@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from .. import awsapi
 from ..patching import replace
 from . import control_plane, redrive
-from .executions import ExecutionStore, _error_response
+from .executions import ExecutionStore, _error_response, ended_if_stopped_before_start
 
 
 def install_execution_index() -> None:
@@ -284,6 +284,8 @@ def install_inline_programs() -> None:
     def eval_program(self, env) -> None:
         if self.timeout_seconds:
             return moto_eval(self, env)
+        if ended_if_stopped_before_start(self, env):
+            return None
         env.next_state_name = self.start_at.start_at_name
         try:
             EvalComponent.eval(self, env)

@@ -8,13 +8,19 @@ the sandbox as it ships and on one with ``LAB_SANDBOX_SPEED_PATHS=off``.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 from tests.conftest import clients, wait_for_execution
 
+ROOT = Path(__file__).resolve().parents[2]
 ROLE = "arn:aws:iam::123456789012:role/sfn-control-plane"
 OTHER_ROLE = "arn:aws:iam::123456789012:role/sfn-control-plane-2"
 # BaseTemplate.BASE_PASS_RESULT, the machine of most recorded cases
@@ -291,6 +297,77 @@ def test_stop_execution_keeps_the_error_and_cause_it_was_given(sfn_both):
     sfn_both.stop_execution(executionArn=execution, error="Operator", cause="stopped by hand")
     events = history_once_aborted(sfn_both, execution)
     assert events[-1]["executionAbortedEventDetails"] == {"error": "Operator", "cause": "stopped by hand"}
+
+
+def test_a_stop_straight_after_the_start_still_ends_the_history_aborted(sfn_both):
+    # However soon it comes (before the interpreter's thread has begun, or before the first state),
+    # the stop answers, the execution is ABORTED and its history ends with ExecutionAborted.
+    _, arn = create(sfn_both, WAIT)
+    for _ in range(20):
+        execution = sfn_both.start_execution(stateMachineArn=arn)["executionArn"]
+        sfn_both.stop_execution(executionArn=execution, cause="at once")
+        assert sfn_both.describe_execution(executionArn=execution)["status"] == "ABORTED"
+        events = history_once_aborted(sfn_both, execution)
+        assert [events[0]["type"], events[-1]["type"]] == ["ExecutionStarted", "ExecutionAborted"]
+        assert events[-1]["executionAbortedEventDetails"] == {"cause": "at once"}
+
+
+# In a process of its own: the interpreter's thread held back before it makes its environment
+# (moto's stop had nothing to stop: a 500), or after it, before the first state (moto pruned the
+# whole program, so no ExecutionAborted event was written).
+EARLY_STOP_RUNNER = textwrap.dedent('''
+    import datetime, json, sys, threading, time
+    from aws_sandbox import moto_patches
+    moto_patches.install(1)
+    moto_patches.install_deferred()
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.responses import get_backend
+
+    where = sys.argv[1]
+    gate = threading.Event()
+    held = getattr(ExecutionWorker, where)
+
+    def hold(self, *args):
+        if where == "_get_evaluation_environment":
+            made = self.env = held(self, *args)  # there to be stopped, before the first state
+            gate.wait(10)
+            return made
+        gate.wait(10)
+        return held(self, *args)
+
+    setattr(ExecutionWorker, where, hold)
+    backend = get_backend("123456789012", "us-east-1")
+    machine = backend.create_state_machine(name="m", roleArn="arn:aws:iam::123456789012:role/r", definition=json.dumps(
+        {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100000, "End": True}}}))
+    execution = backend.start_execution(machine.arn, name="e", execution_input="{}")
+    threading.Timer(0.3, gate.set).start()
+    if where == "_get_evaluation_environment":
+        while execution.exec_worker.env is None:
+            time.sleep(0.01)
+    execution.stop(stop_date=datetime.datetime.now(datetime.timezone.utc), error=None, cause="early")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        events = backend.get_execution_history(execution.exec_arn)["events"]
+        if events and events[-1]["type"] == "ExecutionAborted":
+            break
+        time.sleep(0.02)
+    json.dump({"status": execution.status, "events": [e["type"] for e in events]}, sys.stdout)
+''')
+
+
+@pytest.mark.parametrize("speed_paths", ["on", "off"])
+@pytest.mark.parametrize("held_at", ["_get_evaluation_entrypoint", "_get_evaluation_environment"])
+def test_a_stop_before_the_interpreter_begins_aborts_the_execution(tmp_path, held_at, speed_paths):
+    env = {**os.environ, "LAB_SANDBOX_HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
+           "LAB_SANDBOX_SPEED_PATHS": speed_paths}
+    done = subprocess.run([sys.executable, "-c", EARLY_STOP_RUNNER, held_at], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ended = json.loads(done.stdout)
+    assert ended["status"] == "ABORTED" and ended["events"][0] == "ExecutionStarted"
+    assert ended["events"][-1] == "ExecutionAborted"
+    if held_at == "_get_evaluation_environment":  # stopped before its first state: it runs none
+        assert ended["events"] == ["ExecutionStarted", "ExecutionAborted"]
 
 
 def test_stop_execution_of_an_express_execution_is_invalid_arn(sfn):
