@@ -4,12 +4,16 @@
 - context object timestamps (``$$.Execution.StartTime``, ``$$.State.EnteredTime``) in AWS's format;
 - a component's heap key is its identity (moto drew a UUID lazily: racy across threads);
 - moto's list of every thread it started is not kept (it held every execution's data);
+- a Wait longer than 2^31 - 1 seconds fails (``Wait state delay is too long.``), and a JSONata
+  ``Timestamp`` that is no timestamp is a ``States.QueryEvaluationError``;
+- a JSONata Map without ``Items`` whose input is no array names that input, as JSON;
 - ``LAB_SANDBOX_SFN_TIME_SCALE`` (tests only) scales Retry and Wait delays.
 """
 from __future__ import annotations
 
 import datetime
 import functools
+import json
 import re
 import time
 from typing import Any
@@ -98,6 +102,83 @@ def install_string_matches() -> None:
             string_matches_pattern(comparison_value).fullmatch(variable))
 
     replace(string_operators.StringMatches, "_compare", staticmethod(compare))
+
+
+# ----------------------------------------------------------------------------------------
+# Wait and Map failures (AWS-recorded: sfn_semantics_cases.json)
+# ----------------------------------------------------------------------------------------
+# AWS accepts a Wait of 24855 days and fails one of 24856 days: the delay is a 32-bit int of seconds.
+MAX_WAIT_SECONDS = 2**31 - 1
+
+
+def _failure(env, error_type, cause: str, evaluation: bool = False):
+    """moto's FailureEventException for ``error_type`` (a StatesErrorNameType) with ``cause``: an
+    EvaluationFailed one for an expression's error, else an ExecutionFailed one."""
+    from moto.stepfunctions.parser.api import (
+        EvaluationFailedEventDetails,
+        ExecutionFailedEventDetails,
+        HistoryEventType,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    error_name = StatesErrorName(typ=error_type)
+    if evaluation:
+        event_type, details = HistoryEventType.EvaluationFailed, EventDetails(
+            evaluationFailedEventDetails=EvaluationFailedEventDetails(error=error_name.error_name, cause=cause))
+    else:
+        event_type, details = HistoryEventType.ExecutionFailed, EventDetails(
+            executionFailedEventDetails=ExecutionFailedEventDetails(error=error_name.error_name, cause=cause))
+    return FailureEventException(failure_event=FailureEvent(
+        env=env, error_name=error_name, event_type=event_type, event_details=details))
+
+
+def install_wait_and_map_failures() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringLiteral
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    def wait_body(self, env) -> None:
+        # moto waited for any delay (a Timestamp 68 years ahead kept the execution running).
+        seconds = self._get_wait_seconds(env=env)
+        if seconds > MAX_WAIT_SECONDS:
+            raise _failure(env, StatesErrorNameType.StatesRuntime, "Wait state delay is too long.")
+        self._wait_interval(env=env, wait_seconds=seconds)
+
+    def timestamp_failure(self, env, timestamp: str):
+        # A JSONPath Timestamp is a literal (checked when the machine is created); moto's message
+        # quoted the expression of a JSONata one, which AWS reports as an evaluation error.
+        if isinstance(self.string, StringLiteral):
+            return moto_timestamp_failure(self, env, timestamp)
+        return _failure(env, StatesErrorNameType.StatesQueryEvaluationError,
+                        "The Timestamp field cannot be parsed as an ISO-8601 extended offset "
+                        f"date-time format string: {timestamp}", evaluation=True).failure_event
+
+    def map_execution(self, env) -> None:
+        # A JSONata Map without Items iterates over its input (on top of the stack); moto's
+        # check said "must be an array but was: <class 'int'>", AWS shows the input as JSON.
+        implicit = self.items is None and self.items_path is None and self.item_reader is None
+        if implicit and not isinstance(items := env.stack[-1], list):
+            raise _failure(env, StatesErrorNameType.StatesQueryEvaluationError,
+                           "Map state input must be an array but was: "
+                           + json.dumps(items, separators=(",", ":")), evaluation=True)
+        moto_map_execution(self, env)
+
+    replace(WaitFunction, "_eval_body", wait_body)
+    moto_timestamp_failure = replace(Timestamp, "_create_failure_event", timestamp_failure)
+    moto_map_execution = replace(StateMap, "_eval_execution", map_execution)
 
 
 # ----------------------------------------------------------------------------------------
