@@ -7,6 +7,8 @@
 - a Wait longer than 2^31 - 1 seconds fails (``Wait state delay is too long.``), and a JSONata
   ``Timestamp`` that is no timestamp is a ``States.QueryEvaluationError``;
 - a JSONata Map without ``Items`` whose input is no array names that input, as JSON;
+- a state's failure outside its work (InputPath, OutputPath, ...) names the event id that entered
+  the state, and a missing InputPath/OutputPath names the path as AWS does;
 - ``LAB_SANDBOX_SFN_TIME_SCALE`` (tests only) scales Retry and Wait delays.
 """
 from __future__ import annotations
@@ -179,6 +181,70 @@ def install_wait_and_map_failures() -> None:
     replace(WaitFunction, "_eval_body", wait_body)
     moto_timestamp_failure = replace(Timestamp, "_create_failure_event", timestamp_failure)
     moto_map_execution = replace(StateMap, "_eval_execution", map_execution)
+
+
+# ----------------------------------------------------------------------------------------
+# A state's own failures (AWS-recorded: sfn_semantics_cases.json, test_catch_states_runtime)
+# ----------------------------------------------------------------------------------------
+MOTO_PATH_CAUSE = re.compile(r"Invalid path '(?P<path>\$(?:\.[A-Za-z0-9_-]+)+)' : No results for path: .*")
+
+
+def path_not_found(path: str, value: Any) -> str:
+    """AWS's cause for a JSONPath ``$.a.b.c`` that selects nothing in ``value``: an intermediate
+    property missing is ``Missing property in path $['a']``, the last one ``No results for path:
+    $['a']['b']['c']`` (moto wrote ``$['a.b.c']`` for both)."""
+    names = path[2:].split(".")
+    for index, name in enumerate(names):
+        if isinstance(value, dict) and name in value:
+            value = value[name]
+            continue
+        shown = "$" + "".join(f"['{part}']" for part in names[:index + 1])
+        if index < len(names) - 1:
+            return f"Invalid path '{path}' : Missing property in path {shown}"
+        break
+    return f"Invalid path '{path}' : No results for path: " + "$" + "".join(f"['{part}']" for part in names)
+
+
+def install_state_failure_causes() -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.path.input_path import InputPath
+    from moto.stepfunctions.parser.asl.component.common.path.output_path import OutputPath
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+
+    def state_input(self, env) -> None:
+        # Runs right after the StateEntered event: its id is the context's newest.
+        env.lab_state_entered_event_id = env.event_history_context.source_event_id
+        moto_state_input(self, env)
+
+    def state_body(self, env) -> None:
+        # moto's cause said "entered at the event id #5" for an OutputPath failing after a Task's
+        # three events: it named the newest event; AWS names the StateEntered one.
+        try:
+            moto_state_body(self, env)
+        except FailureEventException as failure:
+            entered = getattr(env, "lab_state_entered_event_id", None)
+            if entered is not None:
+                failure.failure_event.source_event_id = entered
+            raise
+
+    def with_aws_path_cause(moto_body):
+        def body(self, env) -> None:
+            try:
+                moto_body(self, env)
+            except FailureEventException as failure:
+                details = failure.failure_event.event_details.get("taskFailedEventDetails") or {}
+                match = MOTO_PATH_CAUSE.fullmatch(details.get("cause", ""))
+                if match and env.stack:  # the value the path was sampled from is still on top
+                    details["cause"] = path_not_found(match["path"], env.stack[-1])
+                raise
+        return body
+
+    moto_state_input = replace(CommonStateField, "_eval_state_input", state_input)
+    moto_state_body = replace(CommonStateField, "_eval_body", state_body)
+    for component in (InputPath, OutputPath):
+        replace(component, "_eval_body", with_aws_path_cause(component._eval_body))
 
 
 # ----------------------------------------------------------------------------------------
