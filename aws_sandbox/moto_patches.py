@@ -146,6 +146,8 @@ def _install_deferred_patches() -> None:
     semantics.install_context_timestamps()
     semantics.install_heap_keys()
     semantics.install_thread_registry()
+    semantics.install_wait_and_map_failures()
+    semantics.install_state_failure_causes()
     semantics.install_time_scale(float(os.environ.get(semantics.TIME_SCALE_ENV) or 1.0))
     limits.install_terminal_errors()  # States.ALL does not catch States.DataLimitExceeded
     sfn_jsonata.install()  # JSONata and variables (moto's evaluator is an empty stub)

@@ -23,4 +23,4 @@ SHAPE_PLACEHOLDERS.setdefault("RandomNumberGenerated", lambda value: type(value)
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_case(case: dict, aws, role) -> None:  # noqa: F811 (the fixtures imported above)
-    run_case(case, aws, compare_event_types=True)
+    run_case(case, aws, "jsonpath", compare_event_types=True)
