@@ -108,8 +108,9 @@ def _install_stop_at_once() -> None:
     still writes the history's ExecutionAborted event and closes the execution as before.
 
     A stop that comes before the thread has begun is honoured too: moto's worker had no
-    environment yet to stop (an AttributeError, a 500), and a program stopped before its first
-    state was pruned whole, so its history never got the ExecutionAborted event."""
+    environment yet to stop (an AttributeError, a 500) or ignored a stop before its program began
+    (the execution ran on), and a program stopped as it began was pruned whole, so its history
+    never got the ExecutionAborted event."""
     from moto.stepfunctions.parser.asl.component.program.program import Program
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
@@ -117,19 +118,16 @@ def _install_stop_at_once() -> None:
     from moto.stepfunctions.parser.api import ExecutionStatus
 
     def worker_stop(self, stop_date, error, cause):
+        # moto's stop acts on a running program only: wait (briefly) for the thread to make its
+        # environment and begin the program, which it does first thing
         deadline = time.monotonic() + 10
-        while self.env is None and time.monotonic() < deadline:  # its thread makes it first thing
+        while (self.env is None or self.env._program_state is None) and time.monotonic() < deadline:
             time.sleep(0.001)
-        env = self.env
-        if env is not None:
-            with env._state_mutex:
-                if env._program_state is None:  # its program has not begun: moto's stop ignored this
-                    env._program_state = ProgramStopped(stop_date=stop_date, cause=cause, error=error)
         moto_worker_stop(self, stop_date, error, cause)
 
     def program_eval(self, env) -> None:
-        if not ended_if_stopped_before_start(self, env):
-            moto_program_eval(self, env)
+        moto_program_eval(self, env)
+        ended_if_stopped(self, env)
 
     def stop(self, stop_date, error, cause):
         moto_stop(self, stop_date, error, cause)
@@ -153,15 +151,18 @@ def _install_stop_at_once() -> None:
     moto_reflect = replace(BaseExecutionWorkerCommunication, "_reflect_execution_status", reflect_execution_status)
 
 
-def ended_if_stopped_before_start(program, env) -> bool:
-    """If a StopExecution came before the machine's first state, end the program as a stop does
-    (no state runs; the history gets its ExecutionAborted event) and say True. Both ways of
-    evaluating a Program (moto's, and the speed path's inline one) ask this first."""
+def ended_if_stopped(program, env) -> bool:
+    """True if the machine's program has been stopped; its history then ends with ExecutionAborted.
+    moto writes that event only when a stop comes while a state runs: a program stopped just as
+    it began is pruned whole, and its history stopped at ExecutionStarted. Both ways of
+    evaluating a Program (moto's, and the speed path's inline one) ask this when they are done."""
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
     if env.is_frame() or not isinstance(env.program_state(), ProgramStopped):
         return False
-    program._eval_body(env)  # its loop runs no state when the program is not running
+    events = env.event_manager._history_event_list
+    if not events or events[-1]["type"] != "ExecutionAborted":
+        program._eval_body(env)  # its loop runs no state when stopped: it writes the ending event
     return True
 
 

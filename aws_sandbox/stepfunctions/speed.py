@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from .. import awsapi
 from ..patching import replace
 from . import control_plane, redrive
-from .executions import ExecutionStore, _error_response, ended_if_stopped_before_start
+from .executions import ExecutionStore, _error_response, ended_if_stopped
 
 
 def install_execution_index() -> None:
@@ -284,12 +284,12 @@ def install_inline_programs() -> None:
     def eval_program(self, env) -> None:
         if self.timeout_seconds:
             return moto_eval(self, env)
-        if ended_if_stopped_before_start(self, env):
-            return None
         env.next_state_name = self.start_at.start_at_name
         try:
             EvalComponent.eval(self, env)
         except Exception:  # noqa: BLE001 -- in moto's thread it ended the thread, not the caller
             log.exception("Program evaluation ended with an exception")
+        ended_if_stopped(self, env)
+        return None
 
     moto_eval = replace(Program, "eval", eval_program)
